@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lm::{LmOptions, LmOutcome, Problem, invert_spd, levenberg_marquardt};
 use crate::models::{B, C, D, E, F, Model, Params};
-use crate::start::{Prepared, grid, self_start};
+use crate::start::{Prepared, grid_best, self_start};
 
 /// One dose–response curve: doses (≥ 0, any unit, 0 = vehicle), responses
 /// and optional weights.
@@ -285,9 +285,10 @@ fn validate(data: &CurveData) -> Result<(f64, f64, usize, Option<f64>), FitError
 ///
 /// Procedure: doses are divided by their geometric mean (for conditioning)
 /// and e is estimated as ln e; drc's self-start gives the first starting
-/// point; if that run does not converge, stops on a bound, or does no better
-/// than a flat line, a grid of 20 further starts is tried and the lowest RSS
-/// kept. For LL.5 the LL.4 solution (f = 1) is added as a start. LL.4
+/// point; if that run does not converge, stops on a bound, or leaves more
+/// than 10 % of the variance unexplained, the three best points of a grid
+/// search (see `start::grid_best`) are tried as further starts and the
+/// lowest RSS is kept. For LL.5 the LL.4 solution (f = 1) is added as a start. LL.4
 /// curves with c and d free (and symmetric bounds) are reported with c < d,
 /// so that b > 0 means falling (drc's (b, c, d, e) and (−b, d, c, e) are the
 /// same curve).
@@ -389,11 +390,17 @@ pub fn fit_with(data: &CurveData, opts: &FitOptions, ws: &mut Workspace) -> Resu
             &lm_opts,
         )
     };
+    // A fit is retried from the best points of a grid search when it did
+    // not converge, stopped on a bound, or explains little of the variance
+    // (R² < 0.9): a second basin (e.g. a step at the top dose) may exist.
     let needs_retry = |o: &LmOutcome| {
-        !o.stop.converged() || on_bound(&problem, &o.theta).iter().any(|&b| b) || o.rss >= tss
+        !o.stop.converged()
+            || on_bound(&problem, &o.theta).iter().any(|&b| b)
+            || !(o.rss < 0.1 * tss)
     };
     if opts.multistart && needs_retry(&best) {
-        for th0 in grid(&prepared, &fixed) {
+        let grid = grid_best::<6>(&prepared, data.weight, &fixed, &lower, &upper);
+        for (th0, _) in grid.into_iter().flatten() {
             starts += 1;
             let o = levenberg_marquardt(&problem, with_fixed(th0), &lm_opts);
             best = pick(best, o);
@@ -449,12 +456,22 @@ pub fn fit_with(data: &CurveData, opts: &FitOptions, ws: &mut Workspace) -> Resu
     })
 }
 
-/// Keeps the better of two runs: converged beats not converged, then lower
-/// RSS.
+/// Keeps the better of two runs: a clearly lower RSS (by more than 1e-8
+/// relative) wins; between runs of practically equal RSS a converged one
+/// beats one that stopped for another reason.
 fn pick(a: LmOutcome, b: LmOutcome) -> LmOutcome {
-    let key = |o: &LmOutcome| (!o.stop.converged() || !o.rss.is_finite(), o.rss);
-    let (ka, kb) = (key(&a), key(&b));
-    if (!kb.0 && ka.0) || (kb.0 == ka.0 && kb.1 < ka.1) {
+    if !b.rss.is_finite() {
+        return a;
+    }
+    if !a.rss.is_finite() {
+        return b;
+    }
+    let margin = 1e-8 * a.rss.abs().max(b.rss.abs());
+    if b.rss < a.rss - margin {
+        b
+    } else if a.rss < b.rss - margin {
+        a
+    } else if b.stop.converged() && !a.stop.converged() {
         b
     } else {
         a

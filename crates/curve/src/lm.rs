@@ -254,6 +254,8 @@ pub(crate) fn levenberg_marquardt(p: &Problem, theta0: [f64; 5], opts: &LmOption
     let mut lambda = 1e-3 * maxdiag.max(f64::MIN_POSITIVE);
     let mut nu = 2.0;
     let mut iter = 0;
+    // Stagnation test: S at the last checkpoint (every 10 iterations).
+    let mut s_check = s;
     loop {
         if s <= 1e-28 * ysc {
             return LmOutcome {
@@ -300,6 +302,20 @@ pub(crate) fn levenberg_marquardt(p: &Problem, theta0: [f64; 5], opts: &LmOption
             };
         }
         iter += 1;
+        if iter % 10 == 0 {
+            // Creeping along a near-flat valley (e.g. a step between two
+            // doses with the slope at its bound): ten iterations gained less
+            // than 1e-10 relative.
+            if s_check - s <= 1e-10 * s_check {
+                return LmOutcome {
+                    theta: th,
+                    rss: s,
+                    iterations: iter,
+                    stop: Stop::Ftol,
+                };
+            }
+            s_check = s;
+        }
         // Inner loop: raise λ until a step decreases S.
         loop {
             let mut damped = a;

@@ -7,7 +7,7 @@
 //! ln((d − y)/(y − c)) = b·ln x − b·ln e over the points with x > 0 and
 //! c < y < d: b = slope, ln e = −intercept / b.
 
-use crate::models::{B, C, D, F};
+use crate::models::{B, C, D, E, F};
 
 /// Data prepared for fitting: ln(dose / scale) and responses.
 pub(crate) struct Prepared<'a> {
@@ -85,9 +85,20 @@ fn median_finite(v: &[f64]) -> f64 {
     }
 }
 
-/// A grid of alternative starts: ln e at five quantiles of the tested
-/// ln-dose range, slopes ±0.5 and ±2, asymptotes from the data range.
-pub(crate) fn grid(data: &Prepared, fixed: &[Option<f64>; 5]) -> impl Iterator<Item = [f64; 5]> {
+/// A coarse grid search over the nonlinear parameters (b, ln e) with the
+/// linear ones (c, d) solved exactly at each grid point — for fixed b, e and
+/// f the model c·(1 − g) + d·g is linear in (c, d) (variable projection,
+/// Golub & Pereyra 1973), then clamped to the data range widened by its
+/// width on each side. Slopes ±{0.3, 1, 3, 10} (clamped to the bounds),
+/// ln e on 15 points spanning the tested range ± 1. Returns the `K` grid
+/// points of lowest RSS, best first.
+pub(crate) fn grid_best<const K: usize>(
+    data: &Prepared,
+    w: Option<&[f64]>,
+    fixed: &[Option<f64>; 5],
+    lower: &[f64; 5],
+    upper: &[f64; 5],
+) -> [Option<([f64; 5], f64)>; K] {
     let (mut lmin, mut lmax) = (f64::INFINITY, f64::NEG_INFINITY);
     for &l in data.lx {
         if l.is_finite() {
@@ -98,25 +109,100 @@ pub(crate) fn grid(data: &Prepared, fixed: &[Option<f64>; 5]) -> impl Iterator<I
     if !lmin.is_finite() {
         (lmin, lmax) = (0.0, 0.0);
     }
+    let f = fixed[F].unwrap_or(1.0);
+    // Plausible asymptotes: within the data range widened by its width.
     let (mut ymin, mut ymax) = (f64::INFINITY, f64::NEG_INFINITY);
     for &v in data.y {
         ymin = ymin.min(v);
         ymax = ymax.max(v);
     }
-    let c = fixed[C].unwrap_or(ymin);
-    let d = fixed[D].unwrap_or(ymax);
-    let f = fixed[F].unwrap_or(1.0);
-    let fixed_b = fixed[B];
-    [0.1, 0.3, 0.5, 0.7, 0.9].into_iter().flat_map(move |q| {
-        let eta = lmin + q * (lmax - lmin);
-        [0.5, -0.5, 2.0, -2.0].into_iter().map(move |b| {
-            let mut th = [b, c, d, eta, f];
-            if let Some(fb) = fixed_b {
-                th[B] = fb;
+    let width = (ymax - ymin).max(1e-12);
+    let (alo, ahi) = (ymin - width, ymax + width);
+    let mut best: [Option<([f64; 5], f64)>; K] = [None; K];
+    let slopes: [f64; 8] = [0.3, -0.3, 1.0, -1.0, 3.0, -3.0, 10.0, -10.0];
+    // Steep steps between consecutive tested doses (a drop at a single dose).
+    let mut mids = [0.0f64; 64];
+    let mut nd = 0;
+    {
+        let mut doses = [0.0f64; 64];
+        for &l in data.lx {
+            if l.is_finite() && nd < doses.len() && !doses[..nd].contains(&l) {
+                doses[nd] = l;
+                nd += 1;
             }
-            th
-        })
-    })
+        }
+        doses[..nd].sort_by(f64::total_cmp);
+        for i in 1..nd {
+            mids[i - 1] = 0.5 * (doses[i - 1] + doses[i]);
+        }
+        nd = nd.saturating_sub(1);
+    }
+    let steep = upper[B].max(-lower[B]).min(20.0).max(1.0);
+    let nb = if fixed[B].is_some() { 1 } else { slopes.len() };
+    let candidates = (0..nb * 15).map(|k| {
+        let b = fixed[B].unwrap_or_else(|| slopes[k / 15].clamp(lower[B], upper[B]));
+        let j = k % 15;
+        (b, lmin - 1.0 + j as f64 * (lmax - lmin + 2.0) / 14.0)
+    });
+    let steps = (0..if fixed[B].is_some() { 0 } else { 2 * nd }).map(|k| {
+        let b = if k % 2 == 0 { steep } else { -steep };
+        (b.clamp(lower[B], upper[B]), mids[k / 2])
+    });
+    for (b, eta) in candidates.chain(steps) {
+        let eta = eta.clamp(lower[E], upper[E]);
+        let mut th = [b, 0.0, 0.0, eta, f];
+        // Weighted sums for the 2×2 least squares in (c, d).
+        let (mut s11, mut s12, mut s22, mut r1, mut r2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for i in 0..data.y.len() {
+            let g = crate::models::g_only(data.lx[i], &th);
+            let wi = w.map_or(1.0, |w| w[i]);
+            let (u, v, y) = (1.0 - g, g, data.y[i]);
+            s11 += wi * u * u;
+            s12 += wi * u * v;
+            s22 += wi * v * v;
+            r1 += wi * u * y;
+            r2 += wi * v * y;
+        }
+        let (c, d) = match (fixed[C], fixed[D]) {
+            (Some(c), Some(d)) => (c, d),
+            (Some(c), None) => (c, if s22 > 0.0 { (r2 - c * s12) / s22 } else { c }),
+            (None, Some(d)) => (if s11 > 0.0 { (r1 - d * s12) / s11 } else { d }, d),
+            (None, None) => {
+                let det = s11 * s22 - s12 * s12;
+                if det.abs() <= 1e-12 * (s11 * s22).max(f64::MIN_POSITIVE) {
+                    continue;
+                }
+                ((r1 * s22 - r2 * s12) / det, (s11 * r2 - s12 * r1) / det)
+            }
+        };
+        th[C] = c.clamp(alo, ahi).clamp(lower[C], upper[C]);
+        th[D] = d.clamp(alo, ahi).clamp(lower[D], upper[D]);
+        let mut rss = 0.0;
+        for i in 0..data.y.len() {
+            let r = data.y[i] - crate::models::eval_ln(data.lx[i], &th);
+            rss += w.map_or(1.0, |w| w[i]) * r * r;
+        }
+        if !rss.is_finite() {
+            continue;
+        }
+        // Insert into the sorted top-K list.
+        let mut cand = Some((th, rss));
+        for slot in best.iter_mut() {
+            match (*slot, cand) {
+                (None, Some(_)) => {
+                    *slot = cand;
+                    cand = None;
+                }
+                (Some((_, r_old)), Some((_, r_new))) if r_new < r_old => {
+                    let old = *slot;
+                    *slot = cand;
+                    cand = old;
+                }
+                _ => {}
+            }
+        }
+    }
+    best
 }
 
 #[cfg(test)]
@@ -148,6 +234,27 @@ mod tests {
             &[None, None, None, None, Some(1.0)],
         );
         assert!(s.iter().all(|v| v.is_finite()));
-        assert_eq!(grid(&Prepared { lx: &lx, y: &y }, &[None; 5]).count(), 20);
+        let lo = [-50.0, f64::NEG_INFINITY, f64::NEG_INFINITY, -10.0, 0.01];
+        let hi = [50.0, f64::INFINITY, f64::INFINITY, 10.0, 100.0];
+        let g = grid_best::<3>(&Prepared { lx: &lx, y: &y }, None, &[None; 5], &lo, &hi);
+        assert!(
+            g.iter().all(|v| v.is_none()),
+            "single dose: (c, d) not identifiable"
+        );
+    }
+
+    #[test]
+    fn grid_finds_a_step_at_the_top_dose() {
+        // Flat at 1 with a drop at the last dose only (CTRP LS-513-like).
+        let lx: Vec<f64> = (0..10).map(|i| i as f64 * 0.7 - 3.0).collect();
+        let mut y = vec![1.0; 10];
+        y[9] = 0.8;
+        let lo = [-20.0, f64::NEG_INFINITY, f64::NEG_INFINITY, -10.0, 0.01];
+        let hi = [20.0, f64::INFINITY, f64::INFINITY, 10.0, 100.0];
+        let fx = [None, None, None, None, Some(1.0)];
+        let g = grid_best::<2>(&Prepared { lx: &lx, y: &y }, None, &fx, &lo, &hi);
+        let (th, rss) = g[0].unwrap();
+        assert!(rss < 0.01, "{th:?} {rss}");
+        assert!(th[B].abs() >= 3.0, "a steep step: {th:?}");
     }
 }
