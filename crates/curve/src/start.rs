@@ -137,7 +137,7 @@ pub(crate) fn grid_best<const K: usize>(
         }
         nd = nd.saturating_sub(1);
     }
-    let steep = upper[B].max(-lower[B]).min(20.0).max(1.0);
+    let steep = upper[B].max(-lower[B]).clamp(1.0, 20.0);
     let nb = if fixed[B].is_some() { 1 } else { slopes.len() };
     let candidates = (0..nb * 15).map(|k| {
         let b = fixed[B].unwrap_or_else(|| slopes[k / 15].clamp(lower[B], upper[B]));
@@ -194,9 +194,7 @@ pub(crate) fn grid_best<const K: usize>(
                     cand = None;
                 }
                 (Some((_, r_old)), Some((_, r_new))) if r_new < r_old => {
-                    let old = *slot;
-                    *slot = cand;
-                    cand = old;
+                    std::mem::swap(slot, &mut cand);
                 }
                 _ => {}
             }
