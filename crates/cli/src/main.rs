@@ -1,3 +1,61 @@
-fn main() {
-    println!("preclin");
+//! `preclin` — the command-line front end of preclin.
+//!
+//! It only wires the library crates together: reading files, calling the
+//! analyses, writing tables, figures and reports. Every number it prints is
+//! computed in a library crate.
+
+mod bench;
+mod demo;
+mod fit;
+mod format;
+mod input;
+mod provenance;
+mod viability;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// preclin: preclinical leukemia drug-evaluation toolkit.
+#[derive(Debug, Parser)]
+#[command(name = "preclin", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Fit dose–response curves in a tidy CSV/XLSX table (one row per well).
+    Fit(fit::FitArgs),
+    /// Raw plate-reader plates + layout → normalised table, curve fits and QC.
+    Viability(viability::ViabilityArgs),
+    /// Run the bundled example study end to end into an HTML report.
+    Demo(demo::DemoArgs),
+    /// Throughput benchmarks.
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fit(a) => fit::run(a),
+        Command::Viability(a) => viability::run(a),
+        Command::Demo(a) => demo::run(a),
+        Command::Bench(a) => bench::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // A closed pipe (e.g. `preclin fit … | head`) is not an error.
+            if err.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -612,6 +612,11 @@ impl Fit {
         }
         let d1 = (k - 1) as f64;
         let d2 = self.df as f64;
+        if !(self.tss > 0.0) {
+            // No variance to explain (constant responses): no evidence of
+            // a dose effect.
+            return Some((0.0, 1.0));
+        }
         if self.rss <= 0.0 {
             return Some((f64::INFINITY, 0.0));
         }

@@ -36,6 +36,7 @@ pub mod nci;
 pub mod profile;
 mod start;
 pub mod summary;
+pub mod synth;
 pub mod units;
 
 pub use batch::{ModelChoice, PackedCurves, fit_choice, fit_many, fit_packed};

@@ -251,7 +251,10 @@ pub(crate) fn levenberg_marquardt(p: &Problem, theta0: [f64; 5], opts: &LmOption
         .filter(|&k| p.free[k])
         .map(|k| a[k][k])
         .fold(0.0, f64::max);
-    let mut lambda = 1e-3 * maxdiag.max(f64::MIN_POSITIVE);
+    // λ multiplies diag(JᵀWJ) (Marquardt scaling), so it is dimensionless:
+    // scaling it by max diag made the first steps vanish for responses in
+    // the 1e6 range (raw luminescence) and stop as "converged".
+    let mut lambda = 1e-3;
     let mut nu = 2.0;
     let mut iter = 0;
     // Stagnation test: S at the last checkpoint (every 10 iterations).
@@ -392,7 +395,7 @@ pub(crate) fn levenberg_marquardt(p: &Problem, theta0: [f64; 5], opts: &LmOption
             }
             lambda *= nu;
             nu *= 2.0;
-            if !lambda.is_finite() || lambda > 1e30 * maxdiag.max(1.0) {
+            if !lambda.is_finite() || lambda > 1e30 {
                 return LmOutcome {
                     theta: th,
                     rss: s,

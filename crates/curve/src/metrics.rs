@@ -77,7 +77,7 @@ fn ln_dose_at_g(th: &[f64; 5], g: f64) -> Option<(f64, [f64; 5], f64)> {
 }
 
 impl Fit {
-    fn var_ln(&self, grad: &[f64; 5]) -> Option<f64> {
+    fn quad_form(&self, grad: &[f64; 5]) -> Option<f64> {
         let cov = self.cov.as_ref()?;
         let mut v = 0.0;
         for i in 0..5 {
@@ -106,7 +106,7 @@ impl Fit {
         let value = lx.exp();
         (value.is_finite() && value > 0.0).then(|| DoseEstimate {
             value,
-            se_ln: self.var_ln(&grad).map(f64::sqrt),
+            se_ln: self.quad_form(&grad).map(f64::sqrt),
         })
     }
 
@@ -134,8 +134,26 @@ impl Fit {
         let value = lx.exp();
         (value.is_finite() && value > 0.0).then(|| DoseEstimate {
             value,
-            se_ln: self.var_ln(&grad).map(f64::sqrt),
+            se_ln: self.quad_form(&grad).map(f64::sqrt),
         })
+    }
+
+    /// Pointwise confidence band of the fitted curve at dose `x`: the
+    /// delta-method SE of f(x; θ̂), √(∇fᵀ Σ ∇f), times the t quantile `t`
+    /// (the same interval Prism draws as its "confidence bands").
+    /// Returns (lower, upper); None without a covariance.
+    pub fn band(&self, x: f64, t: f64) -> Option<(f64, f64)> {
+        let th = self.theta();
+        let lx = if x > 0.0 { x.ln() } else { f64::NEG_INFINITY };
+        let (v, g) = crate::models::eval_grad::<true>(lx, &th);
+        let mut grad = g;
+        for j in 0..5 {
+            if !self.free[j] {
+                grad[j] = 0.0;
+            }
+        }
+        let se = self.quad_form(&grad)?.sqrt();
+        (v.is_finite() && t.is_finite()).then_some((v - t * se, v + t * se))
     }
 
     /// Fitted response at the highest tested dose.
@@ -214,7 +232,8 @@ impl Fit {
             let prim = |x: f64| a * softplus(k * x - th[B] * th[E]) / k;
             prim(x2) - prim(x1)
         } else {
-            simpson(&inh, x1, x2, 1e-10)
+            // Tolerance relative to the scale of the integrand (0 … a).
+            simpson(&inh, x1, x2, 1e-12 * a.abs().max(1.0))
         };
         let int_y = (integral - threshold * (x2 - x1)).max(0.0);
         let dss1 = 100.0 * int_y / ((x2 - xmin) * (100.0 - threshold));
@@ -259,7 +278,9 @@ pub(crate) fn simpson(f: &dyn Fn(f64) -> f64, a: f64, b: f64, tol: f64) -> f64 {
         let left = (m - a) / 6.0 * (fa + 4.0 * flm + fm);
         let right = (b - m) / 6.0 * (fm + 4.0 * frm + fb);
         let delta = left + right - whole;
-        if depth == 0 || delta.abs() <= 15.0 * tol {
+        // A non-finite integrand cannot converge: stop instead of
+        // recursing to full depth (2^depth evaluations).
+        if depth == 0 || !delta.is_finite() || delta.abs() <= 15.0 * tol {
             left + right + delta / 15.0
         } else {
             rec(f, a, m, fa, flm, fm, left, tol / 2.0, depth - 1)

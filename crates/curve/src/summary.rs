@@ -212,8 +212,10 @@ fn delta_ci(est: &DoseEstimate, t: f64, natural: bool) -> (Option<f64>, Option<f
                 let se = s * est.value;
                 (finite(est.value - t * se), finite(est.value + t * se))
             } else {
+                // exp underflows to 0 (or overflows to ∞) when the SE is
+                // huge: that end does not exist, as for the profile.
                 (
-                    finite((est.value.ln() - t * s).exp()),
+                    finite((est.value.ln() - t * s).exp()).filter(|v| *v > 0.0),
                     finite((est.value.ln() + t * s).exp()),
                 )
             }

@@ -1,1 +1,58 @@
-//! preclin-invitro
+//! # preclin-invitro — cell-based plate assays
+//!
+//! What this crate is: the plate layer of in vitro assays — reading plate
+//! reader exports and plate maps, normalising viability readings (percent of
+//! vehicle, NCI-60 percent growth, GR values) and plate quality control
+//! (Z′, CVs, edge effect, outlier wells).
+//!
+//! What it is not: it does not fit dose–response curves (`preclin-curve`),
+//! draw figures (`preclin-report`) or parse command lines (`preclin-cli`).
+//! Importers ([`table`], [`reader`], [`layout`]) never compute statistics;
+//! analyses ([`normalize`](mod@normalize), [`qc`]) never read files.
+//!
+//! Typical flow:
+//!
+//! ```no_run
+//! use preclin_invitro::{layout::{Layout, PlateInfo}, normalize, qc, reader, export};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let plates = reader::read_plates("run1.csv")?;
+//! let layout = Layout::read("layout.csv")?;
+//! let info = PlateInfo::read("plates.csv")?;
+//! let norm = normalize::normalize(&plates, &layout, Some(&info), &Default::default())?;
+//! let qc = qc::plate_qc(&norm.wells, &qc::QcOptions::default());
+//! export::write_csv(&norm.wells, std::io::stdout())?;
+//! # let _ = qc; Ok(()) }
+//! ```
+//!
+//! | module | concept |
+//! |---|---|
+//! | [`table`] | generic tidy-table reader (CSV/TSV/`;`/XLSX) with line numbers |
+//! | [`plate`] | plate formats and well names |
+//! | [`reader`] | plate-reader matrix exports and long readings → [`reader::RawPlate`] |
+//! | [`layout`] | plate maps and plate-level metadata |
+//! | [`normalize`](mod@normalize) | blank subtraction, % of vehicle, NCI-60 growth, GR |
+//! | [`qc`] | Z′, CV, edge effect, robust-z outliers |
+//! | [`viability`] | wells → curves → fits, NCI / GR metrics, experiments, selectivity |
+//! | [`simulate`] | simulated readings with known truth, matrix-export writer |
+//! | [`export`] | CSV writers |
+
+mod desc;
+mod grid;
+mod welch;
+
+pub mod export;
+pub mod layout;
+pub mod normalize;
+pub mod plate;
+pub mod qc;
+pub mod reader;
+pub mod simulate;
+pub mod table;
+pub mod viability;
+
+pub use layout::{Layout, PlateInfo, Role, WellDef};
+pub use normalize::{Flag, NormalizedWell, normalize};
+pub use plate::{PlateFormat, Well};
+pub use qc::{PlateQc, QcOptions, plate_qc};
+pub use reader::RawPlate;
+pub use table::{Row, Table, TableError};

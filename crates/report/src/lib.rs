@@ -1,1 +1,34 @@
-//! preclin-report
+//! preclin-report: figures (SVG) and the self-contained HTML report.
+//!
+//! What this crate **is**:
+//!
+//! - [`svg`]: a small deterministic SVG writer of our own (fixed-decimal numbers, no `NaN` or
+//!   `-0` ever written, XML escaping, content-derived ids) and a text-width estimate used to lay
+//!   out labels.
+//! - [`axis`]: linear axes with 1-2-5 ticks and log10 axes with decade ticks.
+//! - [`figures`]: finished figures built from plain input structs; so far the dose–response
+//!   figure ([`figures::dose_response`]).
+//! - [`html`]: the one-file HTML report (inline CSS and SVG, table of contents, provenance
+//!   footer), rendered from an embedded minijinja template.
+//! - [`palette`]: the Okabe–Ito colour-blind-safe palette.
+//! - [`adapt`]: builds figure inputs from analysis results (a fitted
+//!   [`preclin_curve::Fit`] and its observations).
+//!
+//! What it **is not**: it does not run analyses, fit curves, read instrument files or write
+//! files. Figures take their own plain input structs (for example
+//! [`figures::dose_response::DoseResponseFigure`]); [`adapt`] fills them from the analysis
+//! crates' result types. PNG output (via resvg with an embedded font)
+//! is not here yet.
+//!
+//! Everything is deterministic: the same input gives byte-identical output, so figures and
+//! reports can be snapshot-tested and diffed.
+
+pub mod adapt;
+pub mod axis;
+pub mod figures;
+pub mod html;
+pub mod palette;
+pub mod svg;
+
+pub use figures::dose_response::{DoseResponseFigure, DoseResponseSeries, Marker, PointSummary};
+pub use html::{Figure, Provenance, Report, ReportError, Section, Table};

@@ -1,0 +1,153 @@
+//! `preclin bench fit` — curve-fitting throughput, in memory and end to end
+//! through the CLI (CSV in → CSV out). Prints curves per second; the
+//! figures and the command are recorded in BENCHMARKS.md.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, Subcommand};
+use preclin_curve::synth::{SynthSpec, synthesize};
+use preclin_curve::{FitOptions, ModelChoice, PackedCurves, SummaryOptions, fit_packed};
+
+/// Arguments of `preclin bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    what: BenchWhat,
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchWhat {
+    /// Fit synthetic 9-point LL.4 curves (3-fold doses, noise 5 % of span).
+    Fit(BenchFitArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchFitArgs {
+    /// Number of curves.
+    #[arg(long, default_value_t = 100_000)]
+    curves: usize,
+    /// Seed of the synthetic data.
+    #[arg(long, default_value_t = 20261121)]
+    seed: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Also time `preclin fit` on the same curves written as CSV.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    end_to_end: bool,
+    /// Write the synthetic curves as tidy CSV (curve,dose,response) and exit
+    /// (input for the scipy comparison script bench/scipy_fit.py).
+    #[arg(long)]
+    write_csv: Option<PathBuf>,
+    /// Directory for the end-to-end files (default: a temporary directory).
+    #[arg(long)]
+    workdir: Option<PathBuf>,
+}
+
+/// Runs `preclin bench`.
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    match args.what {
+        BenchWhat::Fit(a) => bench_fit(a),
+    }
+}
+
+fn write_tidy(path: &std::path::Path, curves: &PackedCurves) -> anyhow::Result<()> {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(w, "curve,dose,response")?;
+    for i in 0..curves.len() {
+        let c = curves.get(i);
+        for (d, r) in c.dose.iter().zip(c.response) {
+            writeln!(w, "c{i},{d},{r}")?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn bench_fit(a: BenchFitArgs) -> anyhow::Result<()> {
+    if let Some(n) = a.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()?;
+    }
+    let spec = SynthSpec::benchmark(a.curves, a.seed);
+    let (curves, _truth) = synthesize(&spec);
+    if let Some(p) = &a.write_csv {
+        write_tidy(p, &curves)?;
+        eprintln!("wrote {} curves to {}", curves.len(), p.display());
+        return Ok(());
+    }
+    let choice = ModelChoice::Fixed(FitOptions::default());
+    let opts = SummaryOptions::default();
+    let threads = rayon::current_num_threads();
+    println!(
+        "preclin {} bench fit: {} synthetic 9-point LL.4 curves (seed {}), {} threads",
+        crate::provenance::VERSION,
+        a.curves,
+        a.seed,
+        threads
+    );
+    // Warm-up on a slice, then the timed run.
+    let _ = fit_packed(&slice(&curves, 1000.min(curves.len())), &choice, &opts);
+    let t = Instant::now();
+    let res = fit_packed(&curves, &choice, &opts);
+    let secs = t.elapsed().as_secs_f64();
+    let converged = res.iter().filter(|s| s.converged).count();
+    println!(
+        "in memory (fit + summary): {:.0} curves/s  ({:.3} s; {} / {} converged)",
+        a.curves as f64 / secs,
+        secs,
+        converged,
+        a.curves
+    );
+    // Single thread for the per-core figure.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let n1 = a.curves.min(20_000);
+    let sub = slice(&curves, n1);
+    let t = Instant::now();
+    pool.install(|| fit_packed(&sub, &choice, &opts));
+    let s1 = t.elapsed().as_secs_f64();
+    println!("in memory, 1 thread: {:.0} curves/s", n1 as f64 / s1);
+    if a.end_to_end {
+        let dir = match &a.workdir {
+            Some(d) => d.clone(),
+            None => std::env::temp_dir().join(format!("preclin-bench-{}", std::process::id())),
+        };
+        std::fs::create_dir_all(&dir)?;
+        let input = dir.join("curves.csv");
+        let output = dir.join("fits.csv");
+        write_tidy(&input, &curves)?;
+        let exe = std::env::current_exe()?;
+        let t = Instant::now();
+        let status = std::process::Command::new(exe)
+            .arg("fit")
+            .arg(&input)
+            .arg("--dose-unit")
+            .arg("nM")
+            .arg("-o")
+            .arg(&output)
+            .status()?;
+        let secs = t.elapsed().as_secs_f64();
+        anyhow::ensure!(status.success(), "preclin fit failed in the benchmark");
+        println!(
+            "end to end `preclin fit` (CSV in -> CSV out): {:.0} curves/s  ({:.3} s)",
+            a.curves as f64 / secs,
+            secs
+        );
+        if a.workdir.is_none() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+    Ok(())
+}
+
+fn slice(c: &PackedCurves, n: usize) -> PackedCurves {
+    let mut out = PackedCurves::new();
+    for i in 0..n {
+        let g = c.get(i);
+        out.push(g.dose, g.response);
+    }
+    out
+}

@@ -1,0 +1,118 @@
+//! `preclin demo` — the main job on the bundled example study: raw plates
+//! of two assays → normalisation, QC, fits per experiment, potency across
+//! experiments, selectivity vs HEK293, NCI-60 / GR metrics → CSV results,
+//! SVG figures and one self-contained `report.html`.
+
+pub mod example;
+mod report;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::fit::{CiArg, FitModelArgs, ModelArg};
+use crate::viability::{ReadoutArg, ViabilityArgs, analyze, write_outputs};
+
+/// Arguments of `preclin demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Output directory (results, figures, report.html).
+    #[arg(long, default_value = "demo_out")]
+    pub out: PathBuf,
+    /// Directory of the example input files (default: the repository's
+    /// examples/demo; regenerated from the seed when absent).
+    #[arg(long)]
+    pub example_dir: Option<PathBuf>,
+    /// Write the example input files into this directory and exit.
+    #[arg(long, hide = true)]
+    pub regenerate: Option<PathBuf>,
+}
+
+/// The repository's example directory, as known at build time.
+fn default_example_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo")
+}
+
+fn write_example(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+    for (name, contents) in example::generate() {
+        std::fs::write(dir.join(&name), contents)
+            .with_context(|| format!("{}: cannot write", dir.join(&name).display()))?;
+    }
+    Ok(())
+}
+
+fn assay_args(dir: &Path, assay: &str, out: &Path) -> ViabilityArgs {
+    let lines: Vec<&str> = example::LINES.iter().map(|l| l.0).collect();
+    let plates = lines
+        .iter()
+        .map(|l| dir.join(format!("plates_{assay}_{l}.csv")))
+        .collect();
+    let time_zero = if assay == "72h" {
+        lines
+            .iter()
+            .map(|l| dir.join(format!("t0_{assay}_{l}.csv")))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    ViabilityArgs {
+        plates,
+        layout: dir.join(format!("layout_{assay}.csv")),
+        time_zero,
+        plate_info: Some(dir.join(format!("plate_info_{assay}.csv"))),
+        readout: ReadoutArg::Viability,
+        experiment_by: vec!["experiment".into()],
+        normal_lines: vec!["HEK293".into()],
+        model: FitModelArgs {
+            model: ModelArg::Ll4,
+            fix_bottom: None,
+            fix_top: None,
+            fix_hill: None,
+            ci: CiArg::DeltaLog,
+            level: 0.95,
+            control_response: None,
+            ed: Vec::new(),
+            max_iter: 200,
+        },
+        out: out.join(assay),
+        digits: Some(6),
+    }
+}
+
+/// Runs `preclin demo`.
+pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+    if let Some(dir) = &args.regenerate {
+        write_example(dir)?;
+        eprintln!("example files written to {}", dir.display());
+        return Ok(());
+    }
+    let dir = match &args.example_dir {
+        Some(d) => d.clone(),
+        None => {
+            let d = default_example_dir();
+            if d.join("truth.csv").exists() {
+                d
+            } else {
+                let d = args.out.join("inputs");
+                write_example(&d)?;
+                d
+            }
+        }
+    };
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{}: cannot create", args.out.display()))?;
+    let mut runs = Vec::new();
+    for (assay, _, _) in example::ASSAYS {
+        let a = assay_args(&dir, assay, &args.out);
+        let run = analyze(&a)?;
+        write_outputs(&run, &a.out, a.digits)?;
+        runs.push((assay, a, run));
+    }
+    let html = report::build(&dir, &args.out, &runs)?;
+    let path = args.out.join("report.html");
+    std::fs::write(&path, html).with_context(|| format!("{}: cannot write", path.display()))?;
+    eprintln!("report: {}", path.display());
+    Ok(())
+}

@@ -1,0 +1,373 @@
+//! Reading tidy dose–response tables (CSV/TSV or XLSX) into curves.
+//!
+//! One row per observation; curves are the groups of rows sharing the
+//! values of the grouping columns. Errors name the file, the line and the
+//! column, and say what was expected.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{Context, anyhow, bail};
+use preclin_curve::PackedCurves;
+use preclin_curve::units::ConcUnit;
+
+/// Columns never used for grouping by default.
+pub const NON_GROUP_COLUMNS: [&str; 6] = [
+    "dose",
+    "response",
+    "replicate",
+    "well",
+    "plate",
+    "dose_unit",
+];
+
+/// What to read from the table.
+#[derive(Debug, Clone)]
+pub struct InputSpec {
+    /// Dose column.
+    pub dose: String,
+    /// Response column.
+    pub response: String,
+    /// Optional weight column.
+    pub weight: Option<String>,
+    /// Grouping columns; None = every column not in [`NON_GROUP_COLUMNS`]
+    /// (and not the dose/response/weight columns).
+    pub by: Option<Vec<String>>,
+    /// Unit of the doses when there is no `dose_unit` column.
+    pub default_unit: ConcUnit,
+    /// Leave the `experiment` column out of the grouping (pool experiments).
+    pub pool_experiments: bool,
+}
+
+/// Curves read from a table.
+#[derive(Debug, Default)]
+pub struct Curves {
+    /// Names of the grouping columns.
+    pub group_cols: Vec<String>,
+    /// Group values of each curve.
+    pub keys: Vec<Vec<String>>,
+    /// Dose unit of each curve (its doses are in this unit).
+    pub units: Vec<Option<ConcUnit>>,
+    /// 1-based line of each curve's first row.
+    pub first_line: Vec<usize>,
+    /// Doses and responses, curve by curve.
+    pub data: PackedCurves,
+    /// Rows skipped because the response was empty / NA.
+    pub missing_responses: usize,
+}
+
+/// A uniform view of the rows of a CSV or spreadsheet.
+trait RowSource {
+    /// Next row as (line, cells); None at the end.
+    fn next_row(&mut self) -> anyhow::Result<Option<(usize, Vec<String>)>>;
+}
+
+struct CsvSource {
+    rdr: csv::Reader<Box<dyn Read>>,
+    rec: csv::StringRecord,
+    file: String,
+}
+
+impl RowSource for CsvSource {
+    fn next_row(&mut self) -> anyhow::Result<Option<(usize, Vec<String>)>> {
+        match self.rdr.read_record(&mut self.rec) {
+            Ok(false) => Ok(None),
+            Ok(true) => {
+                let line = self.rec.position().map_or(0, |p| p.line() as usize);
+                Ok(Some((
+                    line,
+                    self.rec.iter().map(|s| s.trim().to_string()).collect(),
+                )))
+            }
+            Err(e) => Err(csv_error(&self.file, e)),
+        }
+    }
+}
+
+fn csv_error(file: &str, e: csv::Error) -> anyhow::Error {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => anyhow!(
+            "{file}, line {}: row has {len} cells, expected {expected_len} (one per header column)",
+            pos.as_ref().map_or(0, |p| p.line())
+        ),
+        csv::ErrorKind::Utf8 { pos, .. } => anyhow!(
+            "{file}, line {}: text is not valid UTF-8",
+            pos.as_ref().map_or(0, |p| p.line())
+        ),
+        _ => anyhow!("{file}: {e}"),
+    }
+}
+
+struct TableSource {
+    rows: std::vec::IntoIter<preclin_invitro::table::Row>,
+}
+
+impl RowSource for TableSource {
+    fn next_row(&mut self) -> anyhow::Result<Option<(usize, Vec<String>)>> {
+        Ok(self.rows.next().map(|r| (r.line, r.cells)))
+    }
+}
+
+fn is_spreadsheet(path: &Path) -> bool {
+    matches!(
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref(),
+        Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods")
+    )
+}
+
+/// Guesses the delimiter from the first non-comment line: the most
+/// frequent of `,` `;` tab (ties: `,`).
+fn sniff_delimiter(head: &[u8]) -> u8 {
+    let text = String::from_utf8_lossy(head);
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .unwrap_or("");
+    let count = |c: char| line.matches(c).count();
+    let (comma, semi, tab) = (count(','), count(';'), count('\t'));
+    if tab > comma && tab >= semi {
+        b'\t'
+    } else if semi > comma {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// Opens a table file and returns (headers, row source).
+fn open(path: &Path) -> anyhow::Result<(Vec<String>, Box<dyn RowSource>)> {
+    let file = path.display().to_string();
+    if is_spreadsheet(path) {
+        let t = preclin_invitro::table::Table::read(path)?;
+        return Ok((
+            t.headers.clone(),
+            Box::new(TableSource {
+                rows: t.rows.into_iter(),
+            }),
+        ));
+    }
+    let mut f = std::fs::File::open(path).with_context(|| format!("{file}: cannot open"))?;
+    let mut head = vec![0u8; 8192];
+    let n = read_up_to(&mut f, &mut head).with_context(|| format!("{file}: cannot read"))?;
+    head.truncate(n);
+    let delim = sniff_delimiter(&head);
+    // Strip a UTF-8 byte-order mark.
+    let start = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
+    let chained: Box<dyn Read> = Box::new(std::io::Cursor::new(head[start..].to_vec()).chain(f));
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .comment(Some(b'#'))
+        .has_headers(true)
+        .from_reader(chained);
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| csv_error(&file, e))?
+        .iter()
+        .map(|s| s.trim().to_string())
+        .collect();
+    if headers.iter().all(|h| h.is_empty()) {
+        bail!("{file}: no header row (the file is empty)");
+    }
+    Ok((
+        headers,
+        Box::new(CsvSource {
+            rdr,
+            rec: csv::StringRecord::new(),
+            file,
+        }),
+    ))
+}
+
+fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        let k = f.read(&mut buf[n..])?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    Ok(n)
+}
+
+fn find(headers: &[String], name: &str) -> Option<usize> {
+    headers.iter().position(|h| h.eq_ignore_ascii_case(name))
+}
+
+fn need(headers: &[String], name: &str, file: &str, what: &str) -> anyhow::Result<usize> {
+    find(headers, name).ok_or_else(|| {
+        anyhow!(
+            "{file}: missing {what} column '{name}' (columns present: {})",
+            headers.join(", ")
+        )
+    })
+}
+
+/// Parses a number cell; empty / NA → None.
+fn parse_num(cell: &str, file: &str, line: usize, col: &str) -> anyhow::Result<Option<f64>> {
+    let t = cell.trim();
+    if t.is_empty()
+        || t.eq_ignore_ascii_case("na")
+        || t.eq_ignore_ascii_case("nan")
+        || t.eq_ignore_ascii_case("n/a")
+    {
+        return Ok(None);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        _ => bail!("{file}, line {line}, column '{col}': expected a number, found '{t}'"),
+    }
+}
+
+/// Reads every curve of the table at `path`.
+pub fn read_curves(path: &Path, spec: &InputSpec) -> anyhow::Result<Curves> {
+    let file = path.display().to_string();
+    let (headers, mut rows) = open(path)?;
+    let di = need(&headers, &spec.dose, &file, "dose")?;
+    let ri = need(&headers, &spec.response, &file, "response")?;
+    let wi = match &spec.weight {
+        Some(w) => Some(need(&headers, w, &file, "weight")?),
+        None => None,
+    };
+    let ui = find(&headers, "dose_unit");
+    let group_idx: Vec<usize> = match &spec.by {
+        Some(cols) => cols
+            .iter()
+            .map(|c| need(&headers, c, &file, "grouping"))
+            .collect::<anyhow::Result<_>>()?,
+        None => (0..headers.len())
+            .filter(|&i| {
+                let h = headers[i].to_ascii_lowercase();
+                i != di
+                    && i != ri
+                    && Some(i) != wi
+                    && !NON_GROUP_COLUMNS.contains(&h.as_str())
+                    && !(spec.pool_experiments && h == "experiment")
+            })
+            .collect(),
+    };
+    let mut out = Curves {
+        group_cols: group_idx.iter().map(|&i| headers[i].clone()).collect(),
+        ..Default::default()
+    };
+    // Per-curve staging: points, in first-appearance order of the curves.
+    let mut index: HashMap<Vec<String>, usize> = HashMap::new();
+    let mut points: Vec<Vec<(f64, f64, f64)>> = Vec::new();
+    let mut any_row = false;
+    while let Some((line, cells)) = rows.next_row()? {
+        any_row = true;
+        let cell = |i: usize| cells.get(i).map(String::as_str).unwrap_or("");
+        let dose = parse_num(cell(di), &file, line, &headers[di])?;
+        let Some(dose) = dose else {
+            bail!(
+                "{file}, line {line}, column '{}': dose is empty; every row needs a dose (0 for vehicle)",
+                headers[di]
+            );
+        };
+        if dose < 0.0 {
+            bail!(
+                "{file}, line {line}, column '{}': dose {dose} is negative; doses must be ≥ 0",
+                headers[di]
+            );
+        }
+        let Some(resp) = parse_num(cell(ri), &file, line, &headers[ri])? else {
+            out.missing_responses += 1;
+            continue;
+        };
+        let w = match wi {
+            Some(wi) => match parse_num(cell(wi), &file, line, &headers[wi])? {
+                Some(w) if w > 0.0 => w,
+                _ => bail!(
+                    "{file}, line {line}, column '{}': weight must be a number > 0, found '{}'",
+                    headers[wi],
+                    cell(wi)
+                ),
+            },
+            None => 1.0,
+        };
+        let unit = match ui {
+            Some(ui) if !cell(ui).is_empty() => Some(
+                cell(ui)
+                    .parse::<ConcUnit>()
+                    .map_err(|e| anyhow!("{file}, line {line}, column '{}': {e}", headers[ui]))?,
+            ),
+            _ => None,
+        };
+        let key: Vec<String> = group_idx.iter().map(|&i| cell(i).to_string()).collect();
+        let k = match index.get(&key) {
+            Some(&k) => k,
+            None => {
+                let k = out.keys.len();
+                index.insert(key.clone(), k);
+                out.keys.push(key);
+                out.units.push(unit.or(Some(spec.default_unit)));
+                out.first_line.push(line);
+                points.push(Vec::new());
+                k
+            }
+        };
+        // Doses of one curve are expressed in the curve's first unit.
+        let dose = match (unit, out.units[k]) {
+            (Some(u), Some(cu)) if u != cu => {
+                let f = u.factor_to(cu).ok_or_else(|| {
+                    anyhow!(
+                        "{file}, line {line}: dose unit {u} cannot be converted to {cu}, the unit of earlier rows of the same curve (mass and molar units need a molecular weight)"
+                    )
+                })?;
+                dose * f
+            }
+            _ => dose,
+        };
+        points[k].push((dose, resp, w));
+    }
+    if !any_row {
+        bail!("{file}: the table has a header but no data rows");
+    }
+    let weighted = wi.is_some();
+    if weighted {
+        out.data.weight = Some(Vec::new());
+    }
+    for pts in points {
+        let (d, r): (Vec<f64>, Vec<f64>) = pts.iter().map(|p| (p.0, p.1)).unzip();
+        out.data.push(&d, &r);
+        if let Some(w) = out.data.weight.as_mut() {
+            w.extend(pts.iter().map(|p| p.2));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_delimiters() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3"), b',');
+        assert_eq!(sniff_delimiter(b"# note, with, commas\na;b;c\n"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
+    }
+
+    #[test]
+    fn parse_num_rules() {
+        assert_eq!(parse_num(" 1.5 ", "f", 2, "dose").unwrap(), Some(1.5));
+        assert_eq!(parse_num("NA", "f", 2, "dose").unwrap(), None);
+        let e = parse_num("abc", "f.csv", 7, "dose")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("f.csv, line 7, column 'dose'"), "{e}");
+        assert!(parse_num("inf", "f", 1, "x").is_err());
+    }
+}
