@@ -11,6 +11,7 @@ use preclin_curve::{
     CiMethod, CurveSummary, FitOptions, Model, ModelChoice, PackedCurves, SummaryOptions,
     fit_packed,
 };
+use rayon::prelude::*;
 
 use crate::format::num;
 use crate::input::{InputSpec, read_curves};
@@ -475,27 +476,40 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
             }
         }
         let results = fit_packed(&chunk, &choice, &sum_opts);
-        for (j, s) in results.iter().enumerate() {
+        let row = |j: usize| {
             let i = start + j;
-            let row = ResultRow {
+            ResultRow {
                 key: &curves.keys[i],
                 unit: conv[i].0,
                 factor: conv[i].1,
-                summary: s,
-            };
-            potencies.push((s.ec50.map(|v| v * conv[i].1), s.ic50.map(|v| v * conv[i].1)));
-            match args.format {
-                FormatArg::Csv => {
-                    let rec: Vec<String> = row
-                        .key
-                        .iter()
-                        .cloned()
-                        .chain(fit_cells(&row, args.digits))
-                        .collect();
-                    wtr.write_record(&rec)?;
+                summary: &results[j],
+            }
+        };
+        for (j, s) in results.iter().enumerate() {
+            let f = conv[start + j].1;
+            potencies.push((s.ec50.map(|v| v * f), s.ic50.map(|v| v * f)));
+        }
+        match args.format {
+            FormatArg::Csv => {
+                // Formatting is parallel too; rows are written in order.
+                let records: Vec<Vec<String>> = (0..results.len())
+                    .into_par_iter()
+                    .map(|j| {
+                        let r = row(j);
+                        r.key
+                            .iter()
+                            .cloned()
+                            .chain(fit_cells(&r, args.digits))
+                            .collect()
+                    })
+                    .collect();
+                for rec in &records {
+                    wtr.write_record(rec)?;
                 }
-                FormatArg::Json => {
-                    json_rows.push(fit_json(&curves.group_cols, &row, &sum_opts.ed_levels))
+            }
+            FormatArg::Json => {
+                for j in 0..results.len() {
+                    json_rows.push(fit_json(&curves.group_cols, &row(j), &sum_opts.ed_levels));
                 }
             }
         }

@@ -2,8 +2,9 @@
 //!
 //! A value that does not exist is an empty cell — never `NaN`, `inf` or 0.
 //! Finite values are written in the shortest form that reads back to the
-//! same double (Rust's `Display` for f64), or to `digits` significant
-//! digits when asked.
+//! same double (the Ryū algorithm; integers without a trailing ".0", very
+//! small or large magnitudes in `1.5e-9` notation), or to `digits`
+//! significant digits when asked.
 
 /// Formats an optional value: `None` and non-finite values become "".
 pub fn num(v: Option<f64>, digits: Option<usize>) -> String {
@@ -17,7 +18,11 @@ pub fn num(v: Option<f64>, digits: Option<usize>) -> String {
 pub fn fmt_f64(x: f64, digits: Option<usize>) -> String {
     let x = if x == 0.0 { 0.0 } else { x }; // no "-0"
     match digits {
-        None => format!("{x}"),
+        None => {
+            let mut buf = ryu::Buffer::new();
+            let s = buf.format_finite(x);
+            s.strip_suffix(".0").unwrap_or(s).to_string()
+        }
         Some(d) => {
             let d = d.clamp(1, 17);
             if x == 0.0 {
@@ -60,6 +65,11 @@ mod tests {
     #[test]
     fn shortest_round_trip_and_significant_digits() {
         assert_eq!(num(Some(3.0579551717373867), None), "3.0579551717373867");
+        assert_eq!(num(Some(3.0), None), "3");
+        assert_eq!(num(Some(1.5e-9), None), "1.5e-9");
+        for v in [0.1, 1.0 / 3.0, 2.5e-7, 123456789.123, -4.2e21] {
+            assert_eq!(num(Some(v), None).parse::<f64>().unwrap(), v);
+        }
         assert_eq!(num(Some(3.0579551717373867), Some(6)), "3.05796");
         assert_eq!(num(Some(312.6), Some(3)), "313");
         assert_eq!(num(Some(0.000123456), Some(3)), "0.000123");

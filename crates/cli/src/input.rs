@@ -57,10 +57,13 @@ pub struct Curves {
     pub missing_responses: usize,
 }
 
-/// A uniform view of the rows of a CSV or spreadsheet.
+/// A uniform view of the rows of a CSV or spreadsheet: advance with
+/// `next_row`, then read cells of the current row without allocating.
 trait RowSource {
-    /// Next row as (line, cells); None at the end.
-    fn next_row(&mut self) -> anyhow::Result<Option<(usize, Vec<String>)>>;
+    /// Advances to the next row; returns its line, or None at the end.
+    fn next_row(&mut self) -> anyhow::Result<Option<usize>>;
+    /// Cell `i` of the current row, trimmed ("" when absent).
+    fn cell(&self, i: usize) -> &str;
 }
 
 struct CsvSource {
@@ -70,18 +73,16 @@ struct CsvSource {
 }
 
 impl RowSource for CsvSource {
-    fn next_row(&mut self) -> anyhow::Result<Option<(usize, Vec<String>)>> {
+    fn next_row(&mut self) -> anyhow::Result<Option<usize>> {
         match self.rdr.read_record(&mut self.rec) {
             Ok(false) => Ok(None),
-            Ok(true) => {
-                let line = self.rec.position().map_or(0, |p| p.line() as usize);
-                Ok(Some((
-                    line,
-                    self.rec.iter().map(|s| s.trim().to_string()).collect(),
-                )))
-            }
+            Ok(true) => Ok(Some(self.rec.position().map_or(0, |p| p.line() as usize))),
             Err(e) => Err(csv_error(&self.file, e)),
         }
+    }
+
+    fn cell(&self, i: usize) -> &str {
+        self.rec.get(i).map_or("", str::trim)
     }
 }
 
@@ -104,12 +105,21 @@ fn csv_error(file: &str, e: csv::Error) -> anyhow::Error {
 }
 
 struct TableSource {
-    rows: std::vec::IntoIter<preclin_invitro::table::Row>,
+    rows: Vec<preclin_invitro::table::Row>,
+    at: Option<usize>,
 }
 
 impl RowSource for TableSource {
-    fn next_row(&mut self) -> anyhow::Result<Option<(usize, Vec<String>)>> {
-        Ok(self.rows.next().map(|r| (r.line, r.cells)))
+    fn next_row(&mut self) -> anyhow::Result<Option<usize>> {
+        let next = self.at.map_or(0, |i| i + 1);
+        self.at = Some(next);
+        Ok(self.rows.get(next).map(|r| r.line))
+    }
+
+    fn cell(&self, i: usize) -> &str {
+        self.at
+            .and_then(|r| self.rows.get(r))
+            .map_or("", |r| r.get(i))
     }
 }
 
@@ -150,7 +160,8 @@ fn open(path: &Path) -> anyhow::Result<(Vec<String>, Box<dyn RowSource>)> {
         return Ok((
             t.headers.clone(),
             Box::new(TableSource {
-                rows: t.rows.into_iter(),
+                rows: t.rows,
+                at: None,
             }),
         ));
     }
@@ -263,12 +274,14 @@ pub fn read_curves(path: &Path, spec: &InputSpec) -> anyhow::Result<Curves> {
         ..Default::default()
     };
     // Per-curve staging: points, in first-appearance order of the curves.
-    let mut index: HashMap<Vec<String>, usize> = HashMap::new();
+    // Group key: the group cells joined by U+001F (never in a CSV cell).
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut key_buf = String::new();
     let mut points: Vec<Vec<(f64, f64, f64)>> = Vec::new();
     let mut any_row = false;
-    while let Some((line, cells)) = rows.next_row()? {
+    while let Some(line) = rows.next_row()? {
         any_row = true;
-        let cell = |i: usize| cells.get(i).map(String::as_str).unwrap_or("");
+        let cell = |i: usize| rows.cell(i);
         let dose = parse_num(cell(di), &file, line, &headers[di])?;
         let Some(dose) = dose else {
             bail!(
@@ -305,13 +318,18 @@ pub fn read_curves(path: &Path, spec: &InputSpec) -> anyhow::Result<Curves> {
             ),
             _ => None,
         };
-        let key: Vec<String> = group_idx.iter().map(|&i| cell(i).to_string()).collect();
-        let k = match index.get(&key) {
+        key_buf.clear();
+        for &i in &group_idx {
+            key_buf.push_str(cell(i));
+            key_buf.push('\u{1f}');
+        }
+        let k = match index.get(key_buf.as_str()) {
             Some(&k) => k,
             None => {
                 let k = out.keys.len();
-                index.insert(key.clone(), k);
-                out.keys.push(key);
+                index.insert(key_buf.clone(), k);
+                out.keys
+                    .push(group_idx.iter().map(|&i| cell(i).to_string()).collect());
                 out.units.push(unit.or(Some(spec.default_unit)));
                 out.first_line.push(line);
                 points.push(Vec::new());

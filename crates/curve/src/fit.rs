@@ -96,8 +96,12 @@ pub struct FitOptions {
     pub fix_bottom: Option<f64>,
     /// Fix drc's d (the low-dose asymptote of a falling curve), e.g. 100.
     pub fix_top: Option<f64>,
-    /// Bounds on b. Default ±50: wide enough to never bind on real data
-    /// yet keeping a step-like curve from running away.
+    /// Bounds on b. Default ±10 (CurveCurator's slope limit): at |b| = 10
+    /// the 10–90 % rise spans 0.44 ln units, under half a 3-fold dilution
+    /// step, so steeper slopes are not identifiable from such a series —
+    /// a curve that wants more is a step between two doses, ends on the
+    /// bound and is flagged `at_bound` (without a bound the optimiser would
+    /// creep towards b → ∞ until its iteration cap).
     pub hill_bounds: (f64, f64),
     /// Bounds on c. Default unbounded.
     pub bottom_bounds: (f64, f64),
@@ -124,7 +128,7 @@ impl Default for FitOptions {
             fix_hill: None,
             fix_bottom: None,
             fix_top: None,
-            hill_bounds: (-50.0, 50.0),
+            hill_bounds: (-10.0, 10.0),
             bottom_bounds: (f64::NEG_INFINITY, f64::INFINITY),
             top_bounds: (f64::NEG_INFINITY, f64::INFINITY),
             e_range_factors: (1e-3, 1e3),

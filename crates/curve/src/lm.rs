@@ -42,6 +42,8 @@ pub(crate) struct LmOptions {
     pub ftol: f64,
     pub xtol: f64,
     pub gtol: f64,
+    /// Use the exact Hessian (Newton) when it is positive definite.
+    pub newton: bool,
 }
 
 impl Default for LmOptions {
@@ -51,6 +53,7 @@ impl Default for LmOptions {
             ftol: 1e-12,
             xtol: 1e-10,
             gtol: 1e-12,
+            newton: false,
         }
     }
 }
@@ -103,33 +106,42 @@ impl Problem<'_> {
         }
     }
 
-    /// S(θ).
-    pub(crate) fn rss(&self, th: &[f64; 5]) -> f64 {
-        let mut s = 0.0;
-        for i in 0..self.y.len() {
-            let r = self.y[i] - crate::models::eval_ln(self.lx[i], th);
-            s += self.weight(i) * r * r;
-        }
-        s
-    }
-
     /// S(θ), JᵀWJ and JᵀWr over the free parameters (other entries zero).
     pub(crate) fn normal_equations(&self, th: &[f64; 5]) -> (f64, Mat, [f64; 5]) {
+        let (s, a, g, _) = self.normal_equations_q(th, false);
+        (s, a, g)
+    }
+
+    /// As [`Problem::normal_equations`], plus — when `want_q` and f is fixed
+    /// at 1 — Q = Σ wᵢ rᵢ ∇²fᵢ, so that the exact Hessian of ½S is JᵀWJ − Q.
+    pub(crate) fn normal_equations_q(
+        &self,
+        th: &[f64; 5],
+        want_q: bool,
+    ) -> (f64, Mat, [f64; 5], Option<Mat>) {
         if self.free[crate::models::F] {
-            self.normal_equations_impl::<true>(th)
+            self.normal_equations_impl::<true>(th, false)
         } else {
-            self.normal_equations_impl::<false>(th)
+            self.normal_equations_impl::<false>(th, want_q && th[crate::models::F] == 1.0)
         }
     }
 
     #[inline]
-    fn normal_equations_impl<const FREE_F: bool>(&self, th: &[f64; 5]) -> (f64, Mat, [f64; 5]) {
+    fn normal_equations_impl<const FREE_F: bool>(
+        &self,
+        th: &[f64; 5],
+        want_q: bool,
+    ) -> (f64, Mat, [f64; 5], Option<Mat>) {
+        use crate::models::{B, C, D, E};
         let mut a = [[0.0; 5]; 5];
         let mut g = [0.0; 5];
+        let mut q = [[0.0; 5]; 5];
         let mut s = 0.0;
         let free = self.free;
+        let (b, eta, span) = (th[B], th[E], th[D] - th[C]);
         for i in 0..self.y.len() {
-            let (v, mut jrow) = eval_grad::<FREE_F>(self.lx[i], th);
+            let lx = self.lx[i];
+            let (v, mut jrow) = eval_grad::<FREE_F>(lx, th);
             for k in 0..5 {
                 if !free[k] {
                     jrow[k] = 0.0;
@@ -145,13 +157,44 @@ impl Problem<'_> {
                     a[k][l] += wj * jrow[l];
                 }
             }
+            if want_q && lx.is_finite() {
+                // Second derivatives of f = c + (d − c)·g(t), t = b(lx − η),
+                // g = 1/(1 + eᵗ): g' = −g(1 − g), g'' = g(1 − g)(1 − 2g).
+                let u = lx - eta;
+                let gg = 1.0 / (1.0 + (b * u).exp());
+                let g1 = -gg * (1.0 - gg);
+                let g2 = gg * (1.0 - gg) * (1.0 - 2.0 * gg);
+                let wr = w * r;
+                q[B][B] += wr * span * g2 * u * u;
+                q[E][B] += wr * -span * (g2 * u * b + g1);
+                q[E][E] += wr * span * g2 * b * b;
+                q[C][B] += wr * -g1 * u;
+                q[E][C] += wr * g1 * b;
+                q[D][B] += wr * g1 * u;
+                q[E][D] += wr * -g1 * b;
+            }
         }
         for k in 0..5 {
             for l in 0..k {
                 a[l][k] = a[k][l];
             }
         }
-        (s, a, g)
+        if !want_q {
+            return (s, a, g, None);
+        }
+        for k in 0..5 {
+            for l in 0..5 {
+                if !(free[k] && free[l]) {
+                    q[k][l] = 0.0;
+                }
+            }
+        }
+        for k in 0..5 {
+            for l in 0..k {
+                q[l][k] = q[k][l];
+            }
+        }
+        (s, a, g, Some(q))
     }
 
     fn project(&self, th: &mut [f64; 5]) {
@@ -168,38 +211,52 @@ impl Problem<'_> {
 /// positive definite.
 pub(crate) fn solve_spd(a: &Mat, rhs: &[f64; 5], idx: &[usize], x: &mut [f64; 5]) -> bool {
     let k = idx.len();
-    let mut l = [[0.0; 5]; 5];
+    // Gather the k×k system, factor it in place (lower triangle), solve.
+    let mut m = [[0.0f64; 5]; 5];
+    let mut z = [0.0f64; 5];
     for i in 0..k {
+        let ai = &a[idx[i]];
         for j in 0..=i {
-            let mut sum = a[idx[i]][idx[j]];
-            for m in 0..j {
-                sum -= l[i][m] * l[j][m];
+            m[i][j] = ai[idx[j]];
+        }
+        z[i] = rhs[idx[i]];
+    }
+    for j in 0..k {
+        let mut d = m[j][j];
+        for p in 0..j {
+            d -= m[j][p] * m[j][p];
+        }
+        if !(d > 0.0 && d.is_finite()) {
+            return false;
+        }
+        let inv = 1.0 / d.sqrt();
+        m[j][j] = inv;
+        for i in j + 1..k {
+            let mut v = m[i][j];
+            for p in 0..j {
+                v -= m[i][p] * m[j][p];
             }
-            if i == j {
-                if sum <= 0.0 || !sum.is_finite() {
-                    return false;
-                }
-                l[i][i] = sum.sqrt();
-            } else {
-                l[i][j] = sum / l[j][j];
-            }
+            m[i][j] = v * inv;
         }
     }
-    let mut z = [0.0; 5];
+    // m[j][j] now holds 1/L_jj (see below) to avoid divisions.
     for i in 0..k {
-        let mut sum = rhs[idx[i]];
-        for m in 0..i {
-            sum -= l[i][m] * z[m];
+        let mut v = z[i];
+        for p in 0..i {
+            v -= m[i][p] * z[p];
         }
-        z[i] = sum / l[i][i];
+        z[i] = v * m[i][i];
+    }
+    for i in (0..k).rev() {
+        let mut v = z[i];
+        for p in i + 1..k {
+            v -= m[p][i] * z[p];
+        }
+        z[i] = v * m[i][i];
     }
     *x = [0.0; 5];
-    for i in (0..k).rev() {
-        let mut sum = z[i];
-        for m in i + 1..k {
-            sum -= l[m][i] * x[idx[m]];
-        }
-        x[idx[i]] = sum / l[i][i];
+    for i in 0..k {
+        x[idx[i]] = z[i];
     }
     true
 }
@@ -233,7 +290,11 @@ pub(crate) fn invert_spd(a: &Mat, idx: &[usize]) -> Option<Mat> {
 pub(crate) fn levenberg_marquardt(p: &Problem, theta0: [f64; 5], opts: &LmOptions) -> LmOutcome {
     let mut th = theta0;
     p.project(&mut th);
-    let (mut s, mut a, mut g) = p.normal_equations(&th);
+    let (mut s, mut a, mut g, mut q) = p.normal_equations_q(&th, false);
+    // Newton steps only once the iteration has settled (last step well
+    // predicted by the local model): far from the optimum the exact Hessian
+    // can mislead.
+    let mut near = false;
     if !s.is_finite() {
         return LmOutcome {
             theta: th,
@@ -319,16 +380,37 @@ pub(crate) fn levenberg_marquardt(p: &Problem, theta0: [f64; 5], opts: &LmOption
             }
             s_check = s;
         }
-        // Inner loop: raise λ until a step decreases S.
+        // Inner loop: raise λ until a step decreases S. The model matrix is
+        // the exact Hessian JᵀWJ − Q when it is positive definite (Newton:
+        // quadratic convergence even with large residuals, where
+        // Gauss–Newton creeps), else JᵀWJ (Gauss–Newton).
         loop {
-            let mut damped = a;
-            let mut diag = [0.0; 5];
-            for &j in idx {
-                diag[j] = a[j][j].max(1e-12 * maxdiag).max(f64::MIN_POSITIVE);
-                damped[j][j] += lambda * diag[j];
-            }
             let mut delta = [0.0; 5];
-            let solved = solve_spd(&damped, &g, idx, &mut delta);
+            let mut model = a;
+            let mut solved = false;
+            if let Some(qm) = &q {
+                let mut h = a;
+                for &j in idx {
+                    for &l in idx {
+                        h[j][l] -= qm[j][l];
+                    }
+                }
+                let mut damped = h;
+                for &j in idx {
+                    damped[j][j] += lambda * a[j][j].max(1e-12 * maxdiag).max(f64::MIN_POSITIVE);
+                }
+                if solve_spd(&damped, &g, idx, &mut delta) {
+                    model = h;
+                    solved = true;
+                }
+            }
+            if !solved {
+                let mut damped = a;
+                for &j in idx {
+                    damped[j][j] += lambda * a[j][j].max(1e-12 * maxdiag).max(f64::MIN_POSITIVE);
+                }
+                solved = solve_spd(&damped, &g, idx, &mut delta);
+            }
             if solved {
                 let mut trial = th;
                 for &j in idx {
@@ -341,24 +423,28 @@ pub(crate) fn levenberg_marquardt(p: &Problem, theta0: [f64; 5], opts: &LmOption
                     step[j] = trial[j] - th[j];
                     rel_step = rel_step.max(step[j].abs() / (th[j].abs() + opts.xtol));
                 }
-                let s_new = p.rss(&trial);
+                // One pass gives S and the normal equations at the trial
+                // point: steps are accepted far more often than rejected.
+                let (s_new, a_new, g_new, q_new) =
+                    p.normal_equations_q(&trial, opts.newton && near);
                 // Predicted reduction of the linear model: δᵀ(2g − Aδ).
                 let mut pred = 0.0;
                 for &j in idx {
                     let mut ad = 0.0;
                     for &l in idx {
-                        ad += a[j][l] * step[l];
+                        ad += model[j][l] * step[l];
                     }
                     pred += step[j] * (2.0 * g[j] - ad);
                 }
                 if s_new.is_finite() && s_new < s {
                     let actual = s - s_new;
                     let rho = if pred > 0.0 { actual / pred } else { 1.0 };
+                    near = iter >= 3 && rho > 0.75;
                     lambda *= (1.0 / 3.0f64).max(1.0 - (2.0 * rho - 1.0).powi(3));
                     nu = 2.0;
                     th = trial;
                     let s_old = s;
-                    (s, a, g) = p.normal_equations(&th);
+                    (s, a, g, q) = (s_new, a_new, g_new, q_new);
                     let small_f = actual <= opts.ftol * s_old && pred.abs() <= opts.ftol * s_old;
                     if small_f {
                         return LmOutcome {
