@@ -42,8 +42,6 @@ pub(crate) struct LmOptions {
     pub ftol: f64,
     pub xtol: f64,
     pub gtol: f64,
-    /// Use the exact Hessian (Newton) when it is positive definite.
-    pub newton: bool,
 }
 
 impl Default for LmOptions {
@@ -53,7 +51,6 @@ impl Default for LmOptions {
             ftol: 1e-12,
             xtol: 1e-10,
             gtol: 1e-12,
-            newton: false,
         }
     }
 }
@@ -108,40 +105,21 @@ impl Problem<'_> {
 
     /// S(θ), JᵀWJ and JᵀWr over the free parameters (other entries zero).
     pub(crate) fn normal_equations(&self, th: &[f64; 5]) -> (f64, Mat, [f64; 5]) {
-        let (s, a, g, _) = self.normal_equations_q(th, false);
-        (s, a, g)
-    }
-
-    /// As [`Problem::normal_equations`], plus — when `want_q` and f is fixed
-    /// at 1 — Q = Σ wᵢ rᵢ ∇²fᵢ, so that the exact Hessian of ½S is JᵀWJ − Q.
-    pub(crate) fn normal_equations_q(
-        &self,
-        th: &[f64; 5],
-        want_q: bool,
-    ) -> (f64, Mat, [f64; 5], Option<Mat>) {
         if self.free[crate::models::F] {
-            self.normal_equations_impl::<true>(th, false)
+            self.normal_equations_impl::<true>(th)
         } else {
-            self.normal_equations_impl::<false>(th, want_q && th[crate::models::F] == 1.0)
+            self.normal_equations_impl::<false>(th)
         }
     }
 
     #[inline]
-    fn normal_equations_impl<const FREE_F: bool>(
-        &self,
-        th: &[f64; 5],
-        want_q: bool,
-    ) -> (f64, Mat, [f64; 5], Option<Mat>) {
-        use crate::models::{B, C, D, E};
+    fn normal_equations_impl<const FREE_F: bool>(&self, th: &[f64; 5]) -> (f64, Mat, [f64; 5]) {
         let mut a = [[0.0; 5]; 5];
         let mut g = [0.0; 5];
-        let mut q = [[0.0; 5]; 5];
         let mut s = 0.0;
         let free = self.free;
-        let (b, eta, span) = (th[B], th[E], th[D] - th[C]);
         for i in 0..self.y.len() {
-            let lx = self.lx[i];
-            let (v, mut jrow) = eval_grad::<FREE_F>(lx, th);
+            let (v, mut jrow) = eval_grad::<FREE_F>(self.lx[i], th);
             for k in 0..5 {
                 if !free[k] {
                     jrow[k] = 0.0;
@@ -157,44 +135,13 @@ impl Problem<'_> {
                     a[k][l] += wj * jrow[l];
                 }
             }
-            if want_q && lx.is_finite() {
-                // Second derivatives of f = c + (d − c)·g(t), t = b(lx − η),
-                // g = 1/(1 + eᵗ): g' = −g(1 − g), g'' = g(1 − g)(1 − 2g).
-                let u = lx - eta;
-                let gg = 1.0 / (1.0 + (b * u).exp());
-                let g1 = -gg * (1.0 - gg);
-                let g2 = gg * (1.0 - gg) * (1.0 - 2.0 * gg);
-                let wr = w * r;
-                q[B][B] += wr * span * g2 * u * u;
-                q[E][B] += wr * -span * (g2 * u * b + g1);
-                q[E][E] += wr * span * g2 * b * b;
-                q[C][B] += wr * -g1 * u;
-                q[E][C] += wr * g1 * b;
-                q[D][B] += wr * g1 * u;
-                q[E][D] += wr * -g1 * b;
-            }
         }
         for k in 0..5 {
             for l in 0..k {
                 a[l][k] = a[k][l];
             }
         }
-        if !want_q {
-            return (s, a, g, None);
-        }
-        for k in 0..5 {
-            for l in 0..5 {
-                if !(free[k] && free[l]) {
-                    q[k][l] = 0.0;
-                }
-            }
-        }
-        for k in 0..5 {
-            for l in 0..k {
-                q[l][k] = q[k][l];
-            }
-        }
-        (s, a, g, Some(q))
+        (s, a, g)
     }
 
     fn project(&self, th: &mut [f64; 5]) {
@@ -290,11 +237,7 @@ pub(crate) fn invert_spd(a: &Mat, idx: &[usize]) -> Option<Mat> {
 pub(crate) fn levenberg_marquardt(p: &Problem, theta0: [f64; 5], opts: &LmOptions) -> LmOutcome {
     let mut th = theta0;
     p.project(&mut th);
-    let (mut s, mut a, mut g, mut q) = p.normal_equations_q(&th, false);
-    // Newton steps only once the iteration has settled (last step well
-    // predicted by the local model): far from the optimum the exact Hessian
-    // can mislead.
-    let mut near = false;
+    let (mut s, mut a, mut g) = p.normal_equations(&th);
     if !s.is_finite() {
         return LmOutcome {
             theta: th,
@@ -380,37 +323,14 @@ pub(crate) fn levenberg_marquardt(p: &Problem, theta0: [f64; 5], opts: &LmOption
             }
             s_check = s;
         }
-        // Inner loop: raise λ until a step decreases S. The model matrix is
-        // the exact Hessian JᵀWJ − Q when it is positive definite (Newton:
-        // quadratic convergence even with large residuals, where
-        // Gauss–Newton creeps), else JᵀWJ (Gauss–Newton).
+        // Inner loop: raise λ until a step decreases S.
         loop {
             let mut delta = [0.0; 5];
-            let mut model = a;
-            let mut solved = false;
-            if let Some(qm) = &q {
-                let mut h = a;
-                for &j in idx {
-                    for &l in idx {
-                        h[j][l] -= qm[j][l];
-                    }
-                }
-                let mut damped = h;
-                for &j in idx {
-                    damped[j][j] += lambda * a[j][j].max(1e-12 * maxdiag).max(f64::MIN_POSITIVE);
-                }
-                if solve_spd(&damped, &g, idx, &mut delta) {
-                    model = h;
-                    solved = true;
-                }
+            let mut damped = a;
+            for &j in idx {
+                damped[j][j] += lambda * a[j][j].max(1e-12 * maxdiag).max(f64::MIN_POSITIVE);
             }
-            if !solved {
-                let mut damped = a;
-                for &j in idx {
-                    damped[j][j] += lambda * a[j][j].max(1e-12 * maxdiag).max(f64::MIN_POSITIVE);
-                }
-                solved = solve_spd(&damped, &g, idx, &mut delta);
-            }
+            let solved = solve_spd(&damped, &g, idx, &mut delta);
             if solved {
                 let mut trial = th;
                 for &j in idx {
@@ -425,26 +345,24 @@ pub(crate) fn levenberg_marquardt(p: &Problem, theta0: [f64; 5], opts: &LmOption
                 }
                 // One pass gives S and the normal equations at the trial
                 // point: steps are accepted far more often than rejected.
-                let (s_new, a_new, g_new, q_new) =
-                    p.normal_equations_q(&trial, opts.newton && near);
+                let (s_new, a_new, g_new) = p.normal_equations(&trial);
                 // Predicted reduction of the linear model: δᵀ(2g − Aδ).
                 let mut pred = 0.0;
                 for &j in idx {
                     let mut ad = 0.0;
                     for &l in idx {
-                        ad += model[j][l] * step[l];
+                        ad += a[j][l] * step[l];
                     }
                     pred += step[j] * (2.0 * g[j] - ad);
                 }
                 if s_new.is_finite() && s_new < s {
                     let actual = s - s_new;
                     let rho = if pred > 0.0 { actual / pred } else { 1.0 };
-                    near = iter >= 3 && rho > 0.75;
                     lambda *= (1.0 / 3.0f64).max(1.0 - (2.0 * rho - 1.0).powi(3));
                     nu = 2.0;
                     th = trial;
                     let s_old = s;
-                    (s, a, g, q) = (s_new, a_new, g_new, q_new);
+                    (s, a, g) = (s_new, a_new, g_new);
                     let small_f = actual <= opts.ftol * s_old && pred.abs() <= opts.ftol * s_old;
                     if small_f {
                         return LmOutcome {
