@@ -18,14 +18,14 @@
 
 use serde::Serialize;
 
-/// Percent growth of one well (see module docs). None when Tz ≤ 0 or
-/// C = Tz.
+/// Percent growth of one well (see module docs). None when Tz ≤ 0, or
+/// when Ti ≥ Tz and the control did not grow (C ≤ Tz).
 pub fn percent_growth(ti: f64, tz: f64, c: f64) -> Option<f64> {
     if !(tz > 0.0) || !ti.is_finite() || !c.is_finite() {
         return None;
     }
     let v = if ti >= tz {
-        if c == tz {
+        if c <= tz {
             return None;
         }
         100.0 * (ti - tz) / (c - tz)
@@ -131,6 +131,11 @@ mod tests {
         assert_eq!(percent_growth(50.0, 100.0, 200.0), Some(-50.0));
         assert_eq!(percent_growth(0.0, 100.0, 200.0), Some(-100.0));
         assert_eq!(percent_growth(50.0, 0.0, 200.0), None);
+        assert_eq!(
+            percent_growth(150.0, 100.0, 90.0),
+            None,
+            "control below time zero"
+        );
     }
 
     #[test]

@@ -36,9 +36,7 @@
 //! | [`simulate`] | simulated readings with known truth, matrix-export writer |
 //! | [`export`] | CSV writers |
 
-mod desc;
 mod grid;
-mod welch;
 
 pub mod export;
 pub mod layout;

@@ -52,11 +52,13 @@ use std::fmt;
 use preclin_curve::units::ConcUnit;
 use serde::Serialize;
 
-use crate::desc::mean;
 use crate::layout::{Layout, PlateInfo, Role, WellDef};
 use crate::plate::{PlateFormat, Well};
 use crate::qc::OutlierRule;
 use crate::reader::{NoteKind, RawPlate};
+use preclin_curve::gr::gr_value;
+use preclin_curve::nci::percent_growth;
+use preclin_stats::desc::mean;
 
 /// A condition attached to a normalised well.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -546,20 +548,14 @@ pub fn normalize(
                 flags.push(Flag::NotAboveTimeZero);
             }
             let viability_pct = x.zip(control_ok).map(|(x, cm)| 100.0 * x / cm);
+            // NCI-60 percent growth and GR value: the definitions live in
+            // preclin_curve::nci and preclin_curve::gr.
             let growth_pct = match (x, tz, control) {
-                (Some(ti), Some(tz), Some(cm)) if tz > 0.0 => {
-                    if ti >= tz {
-                        (cm > tz).then(|| 100.0 * (ti - tz) / (cm - tz))
-                    } else {
-                        Some(100.0 * (ti - tz) / tz)
-                    }
-                }
+                (Some(ti), Some(tz), Some(cm)) => percent_growth(ti, tz, cm),
                 _ => None,
             };
             let gr = match (x, tz, control) {
-                (Some(x), Some(x0), Some(xc)) if x > 0.0 && x0 > 0.0 && xc > 0.0 && xc != x0 => {
-                    Some(2f64.powf((x / x0).log2() / (xc / x0).log2()) - 1.0)
-                }
+                (Some(x), Some(x0), Some(xc)) => gr_value(x, xc, x0),
                 _ => None,
             };
             let mut metadata: BTreeMap<String, String> =

@@ -40,11 +40,11 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::desc::{cv_pct, mad, mean, median, sd};
 use crate::layout::Role;
 use crate::normalize::{Flag, NormalizedWell};
 use crate::plate::Well;
-use crate::welch::welch_t_test;
+use preclin_stats::desc::{cv_percent as cv_pct, mad, mean, median, sd};
+use preclin_stats::ttest::welch as welch_t_test;
 
 /// Robust-z outlier rule.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -300,7 +300,7 @@ pub fn edge_effect(wells: &[&NormalizedWell], opts: &QcOptions) -> Option<EdgeCh
         return None;
     }
     let ratio = mean(&edge)? / mi;
-    let p_value = welch_t_test(&edge, &inner).map(|w| w.p_value);
+    let p_value = welch_t_test(&edge, &inner).map(|w| w.p_two_sided);
     let flag = (ratio - 1.0).abs() > opts.edge_tolerance
         || matches!((opts.edge_alpha, p_value), (Some(a), Some(p)) if p < a);
     Some(EdgeCheck {
