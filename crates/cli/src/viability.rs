@@ -289,6 +289,7 @@ pub fn write_outputs(run: &ViabilityRun, dir: &Path, digits: Option<usize>) -> a
         "pic50_mean",
         "pic50_sem",
         "dose_unit",
+        "flags",
     ])?;
     for p in &run.potency {
         w.write_record([
@@ -308,6 +309,7 @@ pub fn write_outputs(run: &ViabilityRun, dir: &Path, digits: Option<usize>) -> a
             num(p.ic50.p_mean, digits),
             num(p.ic50.p_sem, digits),
             p.unit.map(|u| u.symbol().to_string()).unwrap_or_default(),
+            p.flags.clone(),
         ])?;
     }
     w.flush()?;

@@ -245,6 +245,29 @@ pub struct PotencySummary {
     pub ec50: AcrossExperiments,
     /// Absolute IC50 across experiments.
     pub ic50: AcrossExperiments,
+    /// Quality flags of the experiments' fits with their counts, e.g.
+    /// `extrapolated_high×3` (empty when no fit is flagged).
+    pub flags: String,
+}
+
+/// Counts the flags of several fits: `flag×n` joined by `;`, in the
+/// display order of [`preclin_curve::Flag`].
+pub fn flag_counts<'a>(summaries: impl Iterator<Item = &'a CurveSummary>) -> String {
+    let mut counts = [0usize; preclin_curve::Flag::ALL.len()];
+    for s in summaries {
+        for (k, f) in preclin_curve::Flag::ALL.iter().enumerate() {
+            if s.flags.has(*f) {
+                counts[k] += 1;
+            }
+        }
+    }
+    preclin_curve::Flag::ALL
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(f, n)| format!("{}×{n}", f.name()))
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// Summarises EC50 and IC50 per compound × cell line across the curves
@@ -276,6 +299,7 @@ pub fn summarize_experiments(results: &[CurveResult]) -> Vec<PotencySummary> {
                 unit,
                 ec50: across_experiments(&ec, to_molar),
                 ic50: across_experiments(&ic, to_molar),
+                flags: flag_counts(rs.iter().map(|r| &r.summary)),
             }
         })
         .collect()

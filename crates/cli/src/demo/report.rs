@@ -75,6 +75,7 @@ pub fn build(
                 } else {
                     format!("{} (> top dose)", fmt_f64(t_ec50, Some(4)))
                 },
+                p.flags.replace(';', " "),
             ]);
             truth_csv.push_str(&format!(
                 "{},{},{},{},{},{},{},{},{}\n",
@@ -112,12 +113,15 @@ pub fn build(
             caption: "Relative EC50 (nM) by compound and cell line".into(),
             headers: [
                 "compound", "cell line", "assay", "experiments", "EC50 (nM)", "95% CI", "pEC50 ± SEM",
-                "abs. IC50 (nM)", "truth EC50 (nM)",
+                "abs. IC50 (nM)", "truth EC50 (nM)", "flags (experiments)",
             ]
             .map(String::from)
             .to_vec(),
             rows: potency_rows,
-            notes: vec!["Hill slopes follow drc's sign convention: positive for a falling curve (Prism's HillSlope = −hill).".into()],
+            notes: vec![
+                "Hill slopes follow drc's sign convention: positive for a falling curve (Prism's HillSlope = −hill).".into(),
+                "Flags count the experiments whose fit carries them: extrapolated_high = the EC50 lies above the top dose (an extrapolation, not a measurement); never_reached = viability never falls to 50 % of vehicle, so no absolute IC50.".into(),
+            ],
         }],
         figures: Vec::new(),
     });

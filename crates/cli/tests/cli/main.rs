@@ -1,0 +1,19 @@
+//! End-to-end tests of the `preclin` binary: each test runs the real
+//! executable (`CARGO_BIN_EXE_preclin`) on real files written under the
+//! system temporary directory and checks its output files, exit status and
+//! messages.
+//!
+//! | module | command |
+//! |---|---|
+//! | [`fit`] | `preclin fit` on drc's ryegrass data (CSV, JSON, units, CIs) |
+//! | [`grouping`] | curve grouping, `--by`, XLSX input, `experiment` column, `--pool`, too few points, determinism |
+//! | [`errors`] | bad inputs: exit status 2 and messages naming file, line and column |
+//! | [`viability`] | `preclin viability` on the bundled example study |
+//! | [`demo`] | `preclin demo` and `preclin bench fit` |
+
+mod common;
+mod demo;
+mod errors;
+mod fit;
+mod grouping;
+mod viability;
