@@ -36,7 +36,10 @@
 //! (Tz = mean of their Tz values); when none matches, the only time-zero plate
 //! of the experiment is used if it has no cell line. A plate without a cell
 //! line uses the only time-zero plate of the experiment. Otherwise growth and
-//! GR are `None` with [`Flag::NoTimeZero`]. Time-zero plates themselves are
+//! GR are `None` with [`Flag::NoTimeZero`] — unless the plate info gives
+//! `assay_time_h` and `doubling_time_h`: then Tz = C / 2^(T/Td), the
+//! time-zero signal implied by exponential control growth (Hafner et al.
+//! 2016), and the wells carry [`Flag::TimeZeroFromDoublingTime`]. Time-zero plates themselves are
 //! not part of the well output.
 //!
 //! **Outliers.** Wells are flagged [`Flag::Outlier`] (never dropped, never
@@ -84,6 +87,9 @@ pub enum Flag {
     Outlier,
     /// Time-zero plates exist but none matches this plate.
     NoTimeZero,
+    /// Time zero estimated as C / 2^(T/Td) from the plate-info assay time
+    /// and doubling time (no time-zero plate).
+    TimeZeroFromDoublingTime,
     /// The time-zero plate had no blanks; this plate's blank mean was used.
     TimeZeroBlankBorrowed,
     /// The control did not grow above time zero (C ≤ Tz).
@@ -104,6 +110,7 @@ impl Flag {
             Flag::NegativeAfterBlank => "negative_after_blank",
             Flag::Outlier => "outlier",
             Flag::NoTimeZero => "no_time_zero",
+            Flag::TimeZeroFromDoublingTime => "time_zero_from_doubling_time",
             Flag::TimeZeroBlankBorrowed => "time_zero_blank_borrowed",
             Flag::NotAboveTimeZero => "not_above_time_zero",
         }
@@ -276,6 +283,15 @@ fn plate_cell_line(defs: &[Option<&WellDef>], info: Option<&str>) -> Option<Stri
         1 => lines.into_iter().next().map(str::to_string),
         _ => None,
     }
+}
+
+/// Control doublings over the assay, T/Td, from the plate-info columns
+/// `assay_time_h` and `doubling_time_h` (both > 0).
+fn doublings(info: Option<&PlateInfo>, plate: &str) -> Option<f64> {
+    let m = info.and_then(|i| i.get(plate))?;
+    let num = |k: &str| m.metadata.get(k).and_then(|v| v.trim().parse::<f64>().ok());
+    let (t, td) = (num("assay_time_h")?, num("doubling_time_h")?);
+    (t > 0.0 && td > 0.0 && t.is_finite() && td.is_finite()).then(|| t / td)
 }
 
 /// The plate-info `experiment` of a plate, if any.
@@ -495,7 +511,17 @@ pub fn normalize(
                 t.raw_mean.map(|m| m - blank)
             })
             .collect();
-        let tz = mean(&tz_vals);
+        let mut tz = mean(&tz_vals);
+        // Without a time-zero plate, the number of control doublings over the
+        // assay (plate info `assay_time_h` / `doubling_time_h`) gives
+        // Tz = C / 2^(T/Td) (Hafner et al. 2016, GR from doubling time).
+        let mut tz_from_doublings = false;
+        if tz.is_none()
+            && let (Some(cm), Some(n)) = (control_ok, doublings(info, &p.id))
+        {
+            tz = Some(cm / n.exp2());
+            tz_from_doublings = true;
+        }
         let no_tz = !tzs.is_empty() && tz.is_none();
         if no_tz {
             sw.push(match &c.cell_line {
@@ -526,6 +552,9 @@ pub fn normalize(
             }
             if c.blank_mean.is_none() {
                 flags.push(Flag::NoBlank);
+            }
+            if tz_from_doublings {
+                flags.push(Flag::TimeZeroFromDoublingTime);
             }
             match control_role {
                 None => flags.push(Flag::NoControl),

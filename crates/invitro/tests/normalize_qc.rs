@@ -496,3 +496,27 @@ fn edge_effect_from_same_dose_samples() {
     assert!((q.edge_ratio.unwrap() - 0.8).abs() < 0.01, "{q:?}");
     assert!(q.edge_flag);
 }
+
+#[test]
+fn gr_from_doubling_time_without_a_time_zero_plate() {
+    // Blank 0.1, vehicle 1.7 (C = 1.6), 72 h assay, doubling time 24 h:
+    // three doublings, so Tz = 1.6 / 8 = 0.2. A sample reading 0.5 (x′ = 0.4)
+    // has GR = 2^(log2(0.4/0.2)/log2(1.6/0.2)) − 1 = 2^(1/3) − 1 and NCI
+    // growth 100·(0.4 − 0.2)/(1.6 − 0.2).
+    let l =
+        layout("well,role,compound,dose,dose_unit\nA1,blank,,,\nA2,vehicle,,,\nA3,sample,X,1,uM\n");
+    let i = info("plate,cell_line,assay_time_h,doubling_time_h\nP1,K562,72,24\n");
+    let p = plate("P1", &[("A1", 0.1), ("A2", 1.7), ("A3", 0.5)]);
+    let n = normalize(&[p], &l, Some(&i), &NormalizeOptions::default()).unwrap();
+    let s = get(&n.wells, "P1", "A3");
+    assert!(close(s.gr, 2f64.powf(1.0 / 3.0) - 1.0), "{:?}", s.gr);
+    assert!(close(s.growth_pct, 100.0 * 0.2 / 1.4), "{:?}", s.growth_pct);
+    assert!(s.flags.contains(&Flag::TimeZeroFromDoublingTime));
+    // Without the columns there is no GR and no flag.
+    let i = info("plate,cell_line\nP1,K562\n");
+    let p = plate("P1", &[("A1", 0.1), ("A2", 1.7), ("A3", 0.5)]);
+    let n = normalize(&[p], &l, Some(&i), &NormalizeOptions::default()).unwrap();
+    let s = get(&n.wells, "P1", "A3");
+    assert_eq!(s.gr, None);
+    assert!(!s.flags.contains(&Flag::TimeZeroFromDoublingTime));
+}
