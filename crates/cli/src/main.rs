@@ -7,6 +7,7 @@
 mod bench;
 mod demo;
 mod fit;
+mod fit_table;
 mod format;
 mod input;
 mod provenance;

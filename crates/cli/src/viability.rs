@@ -17,7 +17,8 @@ use preclin_invitro::viability::{
     summarize_experiments,
 };
 
-use crate::fit::{FitModelArgs, ResultRow, fit_cells, fit_columns};
+use crate::fit::FitModelArgs;
+use crate::fit_table::{ResultRow, fit_cells, fit_columns};
 use crate::format::num;
 use crate::provenance::{Provenance, sha256_file};
 

@@ -1,0 +1,173 @@
+//! The fit result table: its columns, what they mean, and how a fitted
+//! curve becomes a CSV row or a JSON object. Shared by `fit`,
+//! `viability` and `demo`.
+
+use preclin_curve::CurveSummary;
+use preclin_curve::units::ConcUnit;
+
+use crate::format::num;
+
+/// One output row: group values, dose unit (after conversion), summary.
+pub struct ResultRow<'a> {
+    /// Group values.
+    pub key: &'a [String],
+    /// Unit of the potencies.
+    pub unit: Option<ConcUnit>,
+    /// Multiplier from the curve's dose unit to the output unit.
+    pub factor: f64,
+    /// The fit summary.
+    pub summary: &'a CurveSummary,
+}
+
+/// Meanings written at the top of CSV output.
+pub const MEANINGS: [&str; 5] = [
+    "# top = fitted response as dose -> 0; bottom = as dose -> infinity",
+    "# hill = drc's b: POSITIVE when the response falls with dose (GraphPad Prism's HillSlope = -hill)",
+    "# ec50 = relative IC50 (halfway between top and bottom); ic50 = absolute IC50 (curve crosses ic50_level = 50% of the vehicle response)",
+    "# ec50/ic50 and their limits are in dose_unit; auc = mean fitted response over the tested log-dose range / vehicle response",
+    "# empty cell = value does not exist (see flags); flags: too_few_points fit_failed not_converged at_bound no_standard_errors flat increasing extrapolated_low extrapolated_high never_reached ic50_extrapolated",
+];
+
+/// Column names of the fit table after the group columns.
+pub fn fit_columns(ed: &[f64]) -> Vec<String> {
+    let mut c: Vec<String> = [
+        "model",
+        "n",
+        "df",
+        "converged",
+        "top",
+        "top_se",
+        "bottom",
+        "bottom_se",
+        "hill",
+        "hill_se",
+        "ec50",
+        "ec50_lower",
+        "ec50_upper",
+        "ic50",
+        "ic50_lower",
+        "ic50_upper",
+        "ic50_level",
+        "e",
+        "asymmetry",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for p in ed {
+        let tag = crate::format::fmt_f64(*p, None).replace('.', "_");
+        c.push(format!("ed{tag}"));
+        c.push(format!("ed{tag}_lower"));
+        c.push(format!("ed{tag}_upper"));
+    }
+    c.extend(
+        [
+            "auc",
+            "dss",
+            "emax",
+            "control",
+            "r2",
+            "rss",
+            "sigma",
+            "aic",
+            "bic",
+            "f_flat",
+            "p_flat",
+            "dose_min",
+            "dose_max",
+            "flags",
+            "dose_unit",
+            "message",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    c
+}
+
+/// The cells of one result row (after the group columns).
+pub fn fit_cells(r: &ResultRow, digits: Option<usize>) -> Vec<String> {
+    let s = r.summary;
+    let k = r.factor;
+    let d = |v: Option<f64>| num(v.map(|x| x * k), digits);
+    let n = |v: Option<f64>| num(v, digits);
+    let mut c = vec![
+        s.model.name().to_string(),
+        s.n.to_string(),
+        s.df.map(|v| v.to_string()).unwrap_or_default(),
+        s.converged.to_string(),
+        n(s.top),
+        n(s.top_se),
+        n(s.bottom),
+        n(s.bottom_se),
+        n(s.hill),
+        n(s.hill_se),
+        d(s.ec50),
+        d(s.ec50_lower),
+        d(s.ec50_upper),
+        d(s.ic50),
+        d(s.ic50_lower),
+        d(s.ic50_upper),
+        n(s.ic50_level),
+        d(s.e),
+        n(s.asymmetry),
+    ];
+    for e in &s.ed {
+        c.push(d(e.value));
+        c.push(d(e.lower));
+        c.push(d(e.upper));
+    }
+    c.extend([
+        n(s.auc),
+        n(s.dss),
+        n(s.emax),
+        n(s.control),
+        n(s.r2),
+        n(s.rss),
+        n(s.sigma),
+        n(s.aic),
+        n(s.bic),
+        n(s.f_flat),
+        n(s.p_flat),
+        d(s.dose_min),
+        d(s.dose_max),
+        s.flags.to_string(),
+        r.unit.map(|u| u.symbol().to_string()).unwrap_or_default(),
+        s.message.clone().unwrap_or_default(),
+    ]);
+    c
+}
+
+/// JSON object of one result row.
+pub fn fit_json(group_cols: &[String], r: &ResultRow, ed: &[f64]) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for (c, v) in group_cols.iter().zip(r.key) {
+        m.insert(c.clone(), serde_json::Value::String(v.clone()));
+    }
+    let cols = fit_columns(ed);
+    let cells = fit_cells(r, None);
+    for (c, v) in cols.iter().zip(cells) {
+        let val = if v.is_empty() {
+            serde_json::Value::Null
+        } else if let Ok(x) = v.parse::<f64>() {
+            if c == "n" || c == "df" {
+                serde_json::json!(x as i64)
+            } else {
+                serde_json::json!(x)
+            }
+        } else if c == "converged" {
+            serde_json::Value::Bool(v == "true")
+        } else if c == "flags" {
+            serde_json::Value::Array(
+                v.split(';')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| serde_json::Value::String(s.into()))
+                    .collect(),
+            )
+        } else {
+            serde_json::Value::String(v)
+        };
+        m.insert(c.clone(), val);
+    }
+    serde_json::Value::Object(m)
+}
