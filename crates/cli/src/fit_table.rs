@@ -147,7 +147,14 @@ pub fn fit_json(group_cols: &[String], r: &ResultRow, ed: &[f64]) -> serde_json:
     let cols = fit_columns(ed);
     let cells = fit_cells(r, None);
     for (c, v) in cols.iter().zip(cells) {
-        let val = if v.is_empty() {
+        let val = if c == "flags" {
+            serde_json::Value::Array(
+                v.split(';')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| serde_json::Value::String(s.into()))
+                    .collect(),
+            )
+        } else if v.is_empty() {
             serde_json::Value::Null
         } else if let Ok(x) = v.parse::<f64>() {
             if c == "n" || c == "df" {
@@ -157,13 +164,6 @@ pub fn fit_json(group_cols: &[String], r: &ResultRow, ed: &[f64]) -> serde_json:
             }
         } else if c == "converged" {
             serde_json::Value::Bool(v == "true")
-        } else if c == "flags" {
-            serde_json::Value::Array(
-                v.split(';')
-                    .filter(|s| !s.is_empty())
-                    .map(|s| serde_json::Value::String(s.into()))
-                    .collect(),
-            )
         } else {
             serde_json::Value::String(v)
         };
