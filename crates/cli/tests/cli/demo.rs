@@ -1,0 +1,93 @@
+//! `preclin demo --out DIR` (the README's first command) and `preclin bench
+//! fit`: the report, figures and truth check are written, and the example
+//! truths within the tested doses are recovered.
+
+use std::collections::HashMap;
+
+use crate::common::{Csv, TempDir, example_dir, preclin, read};
+
+/// (lowest, highest) non-zero dose of each compound in a layout file.
+fn dose_ranges(layout: &Csv) -> HashMap<String, (f64, f64)> {
+    let mut m: HashMap<String, (f64, f64)> = HashMap::new();
+    for i in 0..layout.rows.len() {
+        let c = layout.cell(i, "compound");
+        let Ok(d) = layout.cell(i, "dose").parse::<f64>() else {
+            continue;
+        };
+        if layout.cell(i, "role") != "sample" || d <= 0.0 {
+            continue;
+        }
+        assert_eq!(layout.cell(i, "dose_unit"), "nM");
+        let e = m.entry(c.to_string()).or_insert((d, d));
+        e.0 = e.0.min(d);
+        e.1 = e.1.max(d);
+    }
+    m
+}
+
+#[test]
+fn demo_writes_report_figures_and_truth_check() {
+    let dir = TempDir::new("demo");
+    let out = dir.join("demo_out");
+    let run = preclin(["demo".as_ref(), "--out".as_ref(), out.as_os_str()]).ok();
+    assert!(run.stderr.contains("report.html"), "{}", run.stderr);
+
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("<svg"), "figures are inlined");
+    assert!(html.contains("Provenance"));
+    for compound in ["MI-503", "revumenib", "gilteritinib", "venetoclax"] {
+        assert!(html.contains(compound), "report lacks {compound}");
+    }
+
+    let svgs: Vec<_> = std::fs::read_dir(out.join("figures"))
+        .expect("figures directory")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+        .collect();
+    assert!(svgs.len() >= 4, "one figure per compound: {svgs:?}");
+    for p in &svgs {
+        assert!(read(p).contains("<svg"), "{}", p.display());
+    }
+    for assay in ["day7", "72h"] {
+        for f in ["fits.csv", "potency.csv", "qc.csv"] {
+            assert!(out.join(assay).join(f).exists(), "{assay}/{f}");
+        }
+    }
+
+    // Truth recovery: truths inside the tested dose range within 0.1 log10.
+    let check = Csv::read(&out.join("truth_check.csv"));
+    check.assert_no_non_finite("truth_check.csv", &[]);
+    assert_eq!(check.rows.len(), 20, "4 compounds × 5 cell lines");
+    let mut ranges = HashMap::new();
+    for assay in ["day7", "72h"] {
+        ranges.extend(dose_ranges(&Csv::read(
+            &example_dir().join(format!("layout_{assay}.csv")),
+        )));
+    }
+    let (mut in_range, mut close) = (0, 0);
+    for i in 0..check.rows.len() {
+        let compound = check.cell(i, "compound");
+        let truth = check.num(i, "truth_ec50_nM");
+        let (lo, hi) = ranges[compound];
+        if !(lo..=hi).contains(&truth) {
+            continue;
+        }
+        in_range += 1;
+        let est = check.num(i, "estimate_ec50_nM");
+        if (est / truth).log10().abs() <= 0.1 {
+            close += 1;
+        }
+    }
+    assert_eq!(in_range, 17, "truths inside the tested doses");
+    assert!(
+        close >= 15,
+        "only {close} of {in_range} in-range truths recovered within 0.1 log10"
+    );
+}
+
+#[test]
+fn bench_fit_reports_throughput() {
+    let run = preclin(["bench", "fit", "--curves", "2000", "--end-to-end", "false"]).ok();
+    assert!(run.stdout.contains("curves/s"), "{}", run.stdout);
+    assert!(run.stdout.contains("2000"), "{}", run.stdout);
+}
