@@ -152,65 +152,98 @@ fn sniff_delimiter(head: &[u8]) -> u8 {
     }
 }
 
-/// Opens a table file and returns (headers, row source).
-fn open(path: &Path) -> anyhow::Result<(Vec<String>, Box<dyn RowSource>)> {
-    let file = path.display().to_string();
-    if is_spreadsheet(path) {
-        let t = preclin_invitro::table::Table::read(path)?;
-        return Ok((
-            t.headers.clone(),
-            Box::new(TableSource {
-                rows: t.rows,
-                at: None,
-            }),
-        ));
-    }
-    let mut f = std::fs::File::open(path).with_context(|| format!("{file}: cannot open"))?;
-    let mut head = vec![0u8; 8192];
-    let n = read_up_to(&mut f, &mut head).with_context(|| format!("{file}: cannot read"))?;
-    head.truncate(n);
-    let delim = sniff_delimiter(&head);
-    // Strip a UTF-8 byte-order mark.
-    let start = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        3
-    } else {
-        0
-    };
-    let chained: Box<dyn Read> = Box::new(std::io::Cursor::new(head[start..].to_vec()).chain(f));
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .comment(Some(b'#'))
-        .has_headers(true)
-        .from_reader(chained);
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| csv_error(&file, e))?
-        .iter()
-        .map(|s| s.trim().to_string())
-        .collect();
-    if headers.iter().all(|h| h.is_empty()) {
-        bail!("{file}: no header row (the file is empty)");
-    }
-    Ok((
-        headers,
-        Box::new(CsvSource {
-            rdr,
-            rec: csv::StringRecord::new(),
-            file,
-        }),
-    ))
+/// An opened table: header names, its rows, whether numbers may use a
+/// decimal comma (`;`-delimited text, as European spreadsheet exports),
+/// and the name to use in messages (file, plus the sheet of a workbook).
+struct Opened {
+    headers: Vec<String>,
+    rows: Box<dyn RowSource>,
+    decimal_comma: bool,
+    label: String,
 }
 
-fn read_up_to(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        let k = f.read(&mut buf[n..])?;
-        if k == 0 {
-            break;
+/// Opens a table file. Text: UTF-8 (a byte-order mark is skipped), or
+/// Latin-1 when the bytes are not valid UTF-8; delimiter `,` `;` or tab
+/// guessed from the header line; `#` lines are comments. Spreadsheets:
+/// the first sheet. Header names must be unique (ignoring ASCII case).
+fn open(path: &Path) -> anyhow::Result<Opened> {
+    let file = path.display().to_string();
+    let (headers, rows, decimal_comma, label): (Vec<String>, Box<dyn RowSource>, bool, String) =
+        if is_spreadsheet(path) {
+            let t = preclin_invitro::table::Table::read(path)?;
+            let label = match &t.sheet {
+                Some(sh) => format!("{file} (sheet '{sh}')"),
+                None => file.clone(),
+            };
+            (
+                t.headers.clone(),
+                Box::new(TableSource {
+                    rows: t.rows,
+                    at: None,
+                }),
+                false,
+                label,
+            )
+        } else {
+            let bytes = std::fs::read(path).with_context(|| format!("{file}: cannot open"))?;
+            let text: Vec<u8> = match std::str::from_utf8(&bytes) {
+                Ok(_) => bytes,
+                // Latin-1: every byte is the code point of the same value.
+                Err(_) => bytes
+                    .iter()
+                    .map(|&b| b as char)
+                    .collect::<String>()
+                    .into_bytes(),
+            };
+            let start = if text.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                3
+            } else {
+                0
+            };
+            let delim = sniff_delimiter(&text[start..text.len().min(start + 8192)]);
+            let mut cursor = std::io::Cursor::new(text);
+            cursor.set_position(start as u64);
+            let reader: Box<dyn Read> = Box::new(cursor);
+            let mut rdr = csv::ReaderBuilder::new()
+                .delimiter(delim)
+                .comment(Some(b'#'))
+                .has_headers(true)
+                .from_reader(reader);
+            let headers: Vec<String> = rdr
+                .headers()
+                .map_err(|e| csv_error(&file, e))?
+                .iter()
+                .map(|s| s.trim().to_string())
+                .collect();
+            if headers.iter().all(|h| h.is_empty()) {
+                bail!("{file}: no header row (the file is empty)");
+            }
+            (
+                headers,
+                Box::new(CsvSource {
+                    rdr,
+                    rec: csv::StringRecord::new(),
+                    file: file.clone(),
+                }),
+                delim == b';',
+                file.clone(),
+            )
+        };
+    for (j, h) in headers.iter().enumerate() {
+        if let Some(i) = headers[..j].iter().position(|g| g.eq_ignore_ascii_case(h)) {
+            bail!(
+                "{label}: column name '{h}' appears twice (columns {} and {}); column names must be unique",
+                i + 1,
+                j + 1
+            );
         }
-        n += k;
     }
-    Ok(n)
+    Ok(Opened {
+        headers,
+        rows,
+        decimal_comma,
+        label,
+    })
 }
 
 fn find(headers: &[String], name: &str) -> Option<usize> {
@@ -226,9 +259,23 @@ fn need(headers: &[String], name: &str, file: &str, what: &str) -> anyhow::Resul
     })
 }
 
-/// Parses a number cell; empty / NA → None.
-fn parse_num(cell: &str, file: &str, line: usize, col: &str) -> anyhow::Result<Option<f64>> {
+/// Parses a number cell; empty / NA → None. With `decimal_comma`, `1,5`
+/// reads as 1.5.
+fn parse_num(
+    cell: &str,
+    decimal_comma: bool,
+    file: &str,
+    line: usize,
+    col: &str,
+) -> anyhow::Result<Option<f64>> {
     let t = cell.trim();
+    let owned;
+    let t = if decimal_comma && t.contains(',') {
+        owned = t.replace(',', ".");
+        owned.as_str()
+    } else {
+        t
+    };
     if t.is_empty()
         || t.eq_ignore_ascii_case("na")
         || t.eq_ignore_ascii_case("nan")
@@ -244,8 +291,12 @@ fn parse_num(cell: &str, file: &str, line: usize, col: &str) -> anyhow::Result<O
 
 /// Reads every curve of the table at `path`.
 pub fn read_curves(path: &Path, spec: &InputSpec) -> anyhow::Result<Curves> {
-    let file = path.display().to_string();
-    let (headers, mut rows) = open(path)?;
+    let Opened {
+        headers,
+        mut rows,
+        decimal_comma: dc,
+        label: file,
+    } = open(path)?;
     let di = need(&headers, &spec.dose, &file, "dose")?;
     let ri = need(&headers, &spec.response, &file, "response")?;
     let wi = match &spec.weight {
@@ -282,7 +333,7 @@ pub fn read_curves(path: &Path, spec: &InputSpec) -> anyhow::Result<Curves> {
     while let Some(line) = rows.next_row()? {
         any_row = true;
         let cell = |i: usize| rows.cell(i);
-        let dose = parse_num(cell(di), &file, line, &headers[di])?;
+        let dose = parse_num(cell(di), dc, &file, line, &headers[di])?;
         let Some(dose) = dose else {
             bail!(
                 "{file}, line {line}, column '{}': dose is empty; every row needs a dose (0 for vehicle)",
@@ -295,12 +346,12 @@ pub fn read_curves(path: &Path, spec: &InputSpec) -> anyhow::Result<Curves> {
                 headers[di]
             );
         }
-        let Some(resp) = parse_num(cell(ri), &file, line, &headers[ri])? else {
+        let Some(resp) = parse_num(cell(ri), dc, &file, line, &headers[ri])? else {
             out.missing_responses += 1;
             continue;
         };
         let w = match wi {
-            Some(wi) => match parse_num(cell(wi), &file, line, &headers[wi])? {
+            Some(wi) => match parse_num(cell(wi), dc, &file, line, &headers[wi])? {
                 Some(w) if w > 0.0 => w,
                 _ => bail!(
                     "{file}, line {line}, column '{}': weight must be a number > 0, found '{}'",
@@ -380,12 +431,17 @@ mod tests {
 
     #[test]
     fn parse_num_rules() {
-        assert_eq!(parse_num(" 1.5 ", "f", 2, "dose").unwrap(), Some(1.5));
-        assert_eq!(parse_num("NA", "f", 2, "dose").unwrap(), None);
-        let e = parse_num("abc", "f.csv", 7, "dose")
+        assert_eq!(
+            parse_num(" 1.5 ", false, "f", 2, "dose").unwrap(),
+            Some(1.5)
+        );
+        assert_eq!(parse_num("1,5", true, "f", 2, "dose").unwrap(), Some(1.5));
+        assert!(parse_num("1,5", false, "f", 2, "dose").is_err());
+        assert_eq!(parse_num("NA", false, "f", 2, "dose").unwrap(), None);
+        let e = parse_num("abc", false, "f.csv", 7, "dose")
             .unwrap_err()
             .to_string();
         assert!(e.contains("f.csv, line 7, column 'dose'"), "{e}");
-        assert!(parse_num("inf", "f", 1, "x").is_err());
+        assert!(parse_num("inf", false, "f", 1, "x").is_err());
     }
 }

@@ -33,6 +33,15 @@ pub enum ReadoutArg {
     Gr,
 }
 
+/// The command-line spelling of a readout.
+fn readout_name(r: ReadoutArg) -> &'static str {
+    match r {
+        ReadoutArg::Viability => "viability",
+        ReadoutArg::Growth => "growth",
+        ReadoutArg::Gr => "gr",
+    }
+}
+
 /// Arguments of `preclin viability`.
 #[derive(Debug, Clone, Args)]
 pub struct ViabilityArgs {
@@ -125,13 +134,17 @@ pub fn analyze(args: &ViabilityArgs) -> anyhow::Result<ViabilityRun> {
         ReadoutArg::Growth => Readout::Growth,
         ReadoutArg::Gr => Readout::Gr,
     };
+    let has_doublings = info.plates.iter().any(|m| {
+        m.metadata.contains_key("assay_time_h") && m.metadata.contains_key("doubling_time_h")
+    });
     if readout != Readout::Viability
         && args.time_zero.is_empty()
         && !info.plates.iter().any(|m| m.time_zero)
+        && !has_doublings
     {
         bail!(
-            "--readout {:?} needs time-zero plates (--time-zero, or time_zero = yes in --plate-info)",
-            args.readout
+            "--readout {} needs time-zero plates (--time-zero, or time_zero = yes in --plate-info) or assay_time_h and doubling_time_h in --plate-info",
+            readout_name(args.readout)
         );
     }
     let (choice, sum_opts) = args.model.options()?;
@@ -163,10 +176,7 @@ pub fn analyze(args: &ViabilityArgs) -> anyhow::Result<ViabilityRun> {
         inputs.push((p.display().to_string(), sha256_file(p)?));
     }
     let mut options = args.model.describe();
-    options.push((
-        "readout".into(),
-        format!("{:?}", args.readout).to_lowercase(),
-    ));
+    options.push(("readout".into(), readout_name(args.readout).to_string()));
     options.push(("experiment_by".into(), args.experiment_by.join(",")));
     if !args.normal_lines.is_empty() {
         options.push(("normal_lines".into(), args.normal_lines.join(",")));
@@ -218,6 +228,7 @@ pub fn write_outputs(run: &ViabilityRun, dir: &Path, digits: Option<usize>) -> a
             "lc50",
             "lc50_qualifier",
             "gr50",
+            "gr50_qualifier",
             "gr_max",
             "gr_aoc",
             "gec50",
@@ -255,10 +266,12 @@ pub fn write_outputs(run: &ViabilityRun, dir: &Path, digits: Option<usize>) -> a
         }
         match &r.gr {
             Some(g) => {
-                rec.push(match g.gr50 {
-                    preclin_curve::gr::Bounded::Value(v) => num(Some(v), digits),
-                    other => other.to_string(),
-                });
+                let pos = r.curve.dose.iter().copied().filter(|d| *d > 0.0);
+                let lo = pos.clone().fold(f64::INFINITY, f64::min);
+                let hi = pos.fold(0.0, f64::max);
+                let (v, q) = g.gr50_censored(lo, hi).parts();
+                rec.push(num(Some(v), digits));
+                rec.push(q.to_string());
                 rec.push(num(Some(g.gr_max), digits));
                 rec.push(num(Some(g.gr_aoc), digits));
                 rec.push(num(Some(g.gec50), digits));
@@ -266,7 +279,7 @@ pub fn write_outputs(run: &ViabilityRun, dir: &Path, digits: Option<usize>) -> a
                 rec.push(num(Some(g.h_gr), digits));
                 rec.push(if g.flat { "flat" } else { "sigmoid" }.into());
             }
-            None => rec.extend(std::iter::repeat_n(String::new(), 7)),
+            None => rec.extend(std::iter::repeat_n(String::new(), 8)),
         }
         w.write_record(&rec)?;
     }

@@ -82,6 +82,20 @@ pub struct GrMetrics {
     pub flat_fit: Option<f64>,
 }
 
+impl GrMetrics {
+    /// GR50 as a dose censored at the tested range, like the NCI-60
+    /// metrics: +∞ (never down to 0.5) becomes "> highest dose", −∞ (below
+    /// 0.5 everywhere) "< lowest dose".
+    pub fn gr50_censored(&self, lowest: f64, highest: f64) -> crate::nci::CensoredDose {
+        use crate::nci::CensoredDose;
+        match self.gr50 {
+            Bounded::Value(v) => CensoredDose::Value(v),
+            Bounded::PlusInfinity => CensoredDose::Above(highest),
+            Bounded::MinusInfinity => CensoredDose::Below(lowest),
+        }
+    }
+}
+
 /// Options of [`gr_metrics`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GrOptions {

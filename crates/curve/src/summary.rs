@@ -261,12 +261,15 @@ pub fn summarize(
         .control_response
         .or(fit.control_mean)
         .unwrap_or(opts.default_control);
-    let ec50 = fit.ec50();
+    // Constant responses carry no information on slope or position: the
+    // potencies do not exist (the row is flagged `flat`).
+    let identifiable = fit.tss > 0.0;
+    let ec50 = fit.ec50().filter(|_| identifiable);
     let (mut ec_lo, mut ec_hi) = match &ec50 {
         Some(e) => delta_ci(e, t, opts.ci == CiMethod::DeltaNatural),
         None => (None, None),
     };
-    if opts.ci == CiMethod::Profile {
+    if opts.ci == CiMethod::Profile && identifiable {
         (ec_lo, ec_hi) = data
             .and_then(|(d, o)| ec50_profile_ci(d, fit, o, opts.level))
             .unwrap_or_default();
@@ -280,7 +283,7 @@ pub fn summarize(
         }
     }
     let ic_level = opts.ic_fraction * control;
-    let ic50 = fit.dose_at_response(ic_level);
+    let ic50 = fit.dose_at_response(ic_level).filter(|_| identifiable);
     let (ic_lo, ic_hi) = match &ic50 {
         Some(e) => delta_ci(e, t, opts.ci == CiMethod::DeltaNatural),
         None => (None, None),
@@ -296,7 +299,7 @@ pub fn summarize(
         .ed_levels
         .iter()
         .map(|&pp| {
-            let est = fit.ed(pp);
+            let est = fit.ed(pp).filter(|_| identifiable);
             let (lower, upper) = match &est {
                 Some(e) => delta_ci(e, t, opts.ci == CiMethod::DeltaNatural),
                 None => (None, None),
@@ -318,9 +321,9 @@ pub fn summarize(
         top_se: fit.se(top_i),
         bottom: finite(p.bottom()),
         bottom_se: fit.se(bot_i),
-        hill: finite(p.b),
-        hill_se: fit.se(B),
-        e: finite(p.e),
+        hill: finite(p.b).filter(|_| identifiable),
+        hill_se: fit.se(B).filter(|_| identifiable),
+        e: finite(p.e).filter(|_| identifiable),
         asymmetry: (fit.model == Model::LL5).then_some(p.f),
         ec50: ec50.map(|e| e.value),
         ec50_lower: ec_lo,

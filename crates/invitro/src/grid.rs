@@ -48,9 +48,9 @@ pub(crate) fn is_spreadsheet(path: &Path) -> bool {
 
 /// Reads a whole text file, decoding it (see [`decode_text`]).
 pub(crate) fn read_text(path: &Path) -> Result<String, TableError> {
-    let bytes = std::fs::read(path).map_err(|source| TableError::Io {
+    let bytes = std::fs::read(path).map_err(|cause| TableError::Io {
         file: path.display().to_string(),
-        source,
+        cause,
     })?;
     Ok(decode_text(&bytes))
 }

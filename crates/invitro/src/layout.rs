@@ -205,14 +205,14 @@ pub enum LayoutError {
         value: f64,
     },
     /// The unit is not a known concentration unit.
-    #[error("{file}, line {line}, column 'dose_unit': {source}")]
+    #[error("{file}, line {line}, column 'dose_unit': {cause}")]
     BadUnit {
         /// File name.
         file: String,
         /// 1-based line.
         line: usize,
-        /// Unit parser error.
-        source: UnitError,
+        /// Unit parser error (in the message, not chained).
+        cause: UnitError,
     },
     /// The same well is defined twice for the same plate.
     #[error("{file}, line {line}: well {well} {} is already defined on line {first_line}", .plate.as_ref().map(|p| format!("of plate '{p}'")).unwrap_or_else(|| "(all plates)".into()))]
@@ -344,10 +344,10 @@ impl Layout {
             let dose_unit = match uc.and_then(|c| row.text(c)) {
                 Some(u) => Some(
                     u.parse::<ConcUnit>()
-                        .map_err(|source| LayoutError::BadUnit {
+                        .map_err(|cause| LayoutError::BadUnit {
                             file: file.clone(),
                             line,
-                            source,
+                            cause,
                         })?,
                 ),
                 None => None,

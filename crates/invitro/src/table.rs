@@ -34,12 +34,13 @@ use crate::grid::{self, GridRow};
 #[non_exhaustive]
 pub enum TableError {
     /// The file could not be read.
-    #[error("{file}: cannot read file: {source}")]
+    #[error("{file}: cannot read file: {cause}")]
     Io {
         /// File name as given.
         file: String,
-        /// Underlying I/O error.
-        source: std::io::Error,
+        /// Underlying I/O error (in the message; not chained, so that it is
+        /// printed once).
+        cause: std::io::Error,
     },
     /// The workbook could not be opened or a sheet could not be read.
     #[error("{file}: cannot read spreadsheet: {message}")]

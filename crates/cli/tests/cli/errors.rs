@@ -204,3 +204,17 @@ fn xlsx_errors_name_the_sheet_row() {
         ],
     );
 }
+
+#[test]
+fn duplicate_column_names() {
+    let dir = TempDir::new("err-dup");
+    let (p, err) = fit_error(&dir, "d.csv", "dose,response,Dose\n0,100,1\n", &[]);
+    says(
+        &err,
+        &[
+            &p.display().to_string(),
+            "'Dose' appears twice",
+            "columns 1 and 3",
+        ],
+    );
+}

@@ -311,3 +311,41 @@ fn repeated_runs_are_byte_identical() {
         "fits_experiments.csv differs between runs"
     );
 }
+
+/// European exports: `;`-delimited with decimal commas, and Latin-1 text,
+/// read the same as the plain CSV.
+#[test]
+fn semicolon_decimal_comma_and_latin1() {
+    let dir = TempDir::new("group-locale");
+    let rows = [
+        (0.0, 100.0),
+        (1.5, 90.0),
+        (3.0, 70.0),
+        (10.0, 40.0),
+        (30.0, 12.0),
+        (100.0, 5.0),
+    ];
+    let mut plain = String::from("compound,dose,response\n");
+    let mut semi = String::from("compound;dose;response\n");
+    let mut latin: Vec<u8> = b"compound,dose,response\n".to_vec();
+    for (d, r) in rows {
+        plain.push_str(&format!("Cafe,{d},{r}\n"));
+        semi.push_str(&format!("Cafe;{};{}\n", d.to_string().replace('.', ","), r));
+        latin.extend_from_slice(b"Caf\xe9,");
+        latin.extend_from_slice(format!("{d},{r}\n").as_bytes());
+    }
+    let a = dir.write("plain.csv", plain);
+    let b = dir.write("semi.csv", semi);
+    let c = dir.write("latin.csv", latin);
+    let ec50 = |p: &std::path::Path| {
+        let out = preclin(["fit".as_ref(), p.as_os_str(), "--no-comments".as_ref()]).ok();
+        let csv = Csv::parse(&out.stdout);
+        (csv.cell(0, "compound").to_string(), csv.num(0, "ec50"))
+    };
+    let (_, e_plain) = ec50(&a);
+    let (_, e_semi) = ec50(&b);
+    let (name, e_latin) = ec50(&c);
+    assert_eq!(e_plain, e_semi);
+    assert_eq!(e_plain, e_latin);
+    assert_eq!(name, "Café");
+}
