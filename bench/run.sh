@@ -16,9 +16,12 @@
 #   PYTHON=...      interpreter for bench/scipy_fit.py
 #                   (default /tmp/benchvenv/bin/python if present, else python3)
 #   WORKDIR=...     where the CSVs and logs go (default: a new temporary directory)
+#   WAIT_IDLE=1     before every timed run, wait (up to ~5 min) until no other
+#                   process uses more than 15 % of a CPU (needs `top`)
 #
-# Measure on a quiet machine: other CPU-heavy work (compiling, tests) skews
-# every number. All curves per second are wall-clock.
+# Measure on a quiet machine: other CPU-heavy work (compiling, tests, fuzzing)
+# skews every number; on a shared machine use WAIT_IDLE=1. All curves per
+# second are wall-clock.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -39,6 +42,23 @@ rate() { grep -m1 -- "$2" "$1" | sed -E 's/.*: ([0-9.]+) curves\/s.*/\1/'; }
 per_s() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN {printf "%.0f", n / (b - a)}'; }
 # integer with thousands separators: 12345.6 -> 12,346
 fmt() { awk -v x="$1" 'BEGIN {s = sprintf("%.0f", x); o = ""; while (length(s) > 3) {o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3)}; print s o}'; }
+# with WAIT_IDLE=1: wait until no other process has used > 15 % CPU in two
+# consecutive 2-second samples (gives up after ~150 samples)
+idle_wait() {
+    [[ ${WAIT_IDLE:-0} == 1 ]] && command -v top >/dev/null || return 0
+    local quiet=0 tries=0 busy said=0
+    while ((quiet < 2 && tries < 150)); do
+        busy=$(top -b -d 2 -n 2 -o %CPU | awk '/^ *PID/ {n++; next} n == 2 && $9 + 0 > 15 {printf "%s ", $12}')
+        if [[ -z $busy ]]; then
+            quiet=$((quiet + 1))
+        else
+            quiet=0
+            ((said)) || echo "   waiting for an idle machine (busy: $busy)"
+            said=1
+        fi
+        tries=$((tries + 1))
+    done
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0f", a / b}'; }
 
 echo "== build"
@@ -54,12 +74,13 @@ cmp -s <(head -n $((N_SCIPY * 9 + 1)) "$ALL_CSV") "$SUB_CSV" \
 
 CPU=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
 echo "== machine: $CPU, $(nproc) CPUs; $(rustc --version); $("$BIN" --version 2>/dev/null || echo preclin)"
-echo "   files and logs in $WORKDIR"
+echo "   source $(git describe --always --dirty 2>/dev/null || echo '(not a git checkout)'); files and logs in $WORKDIR"
 
 echo "== preclin bench fit --curves $N_ALL  (x$REPEATS)"
 mem2=() mem1=() e2e_all=()
 for i in $(seq "$REPEATS"); do
     log=$WORKDIR/preclin_bench_$i.log
+    idle_wait
     "$BIN" bench fit --curves "$N_ALL" | tee "$log"
     mem2+=("$(rate "$log" 'in memory (fit')")
     mem1+=("$(rate "$log" 'in memory, 1 thread')")
@@ -70,13 +91,16 @@ echo "== preclin fit on $N_SCIPY curves, end to end (x$REPEATS, 2 threads and 1 
 PRECLIN_FITS=$WORKDIR/preclin_fits_${N_SCIPY}.csv
 e2e_sub2=() e2e_sub1=()
 for i in $(seq "$REPEATS"); do
+    idle_wait
     t0=$EPOCHREALTIME
     "$BIN" fit "$SUB_CSV" --dose-unit nM -o "$PRECLIN_FITS"
     t1=$EPOCHREALTIME
-    RAYON_NUM_THREADS=1 "$BIN" fit "$SUB_CSV" --dose-unit nM -o "$WORKDIR/preclin_fits_1t.csv"
-    t2=$EPOCHREALTIME
     e2e_sub2+=("$(per_s "$N_SCIPY" "$t0" "$t1")")
-    e2e_sub1+=("$(per_s "$N_SCIPY" "$t1" "$t2")")
+    idle_wait
+    t0=$EPOCHREALTIME
+    RAYON_NUM_THREADS=1 "$BIN" fit "$SUB_CSV" --dose-unit nM -o "$WORKDIR/preclin_fits_1t.csv"
+    t1=$EPOCHREALTIME
+    e2e_sub1+=("$(per_s "$N_SCIPY" "$t0" "$t1")")
     echo "run $i: ${e2e_sub2[-1]} curves/s (2 threads), ${e2e_sub1[-1]} curves/s (1 thread)"
 done
 
@@ -101,6 +125,7 @@ if ((HAVE_SCIPY)); then
         fit=() e2e=() proc=()
         for i in $(seq "$REPEATS"); do
             log=$WORKDIR/scipy_${mode}_$i.log
+            idle_wait
             t0=$EPOCHREALTIME
             OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
                 "$PYTHON" bench/scipy_fit.py "$SUB_CSV" "${flag[@]}" \

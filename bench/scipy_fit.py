@@ -111,7 +111,8 @@ def self_start(log_x: np.ndarray, y: np.ndarray) -> np.ndarray:
     c = y_min - margin
     d = y_max + margin
     finite = np.isfinite(log_x)
-    b, log_e = 1.0, float(np.median(log_x[finite])) if finite.any() else 0.0
+    b = 1.0
+    log_e = float(np.median(log_x[finite])) if finite.any() else 0.0
     if margin > 0.0 and np.unique(log_x[finite]).size >= 2:
         z = np.log((d - y[finite]) / (y[finite] - c))
         slope, intercept = np.polyfit(log_x[finite], z, 1)
@@ -313,6 +314,14 @@ def compare(fits: Sequence[Fit], preclin_path: str, level: float = 0.95) -> None
     q = np.quantile(dlog, [0.5, 0.9, 0.99])
     print(f"  |log10(EC50 preclin / EC50 scipy)|, both converged: median {q[0]:.3g}, "
           f"90% {q[1]:.3g}, 99% {q[2]:.3g}, max {max(dlog):.3g}")
+    for i in sorted(range(len(both)), key=lambda k: -dlog[k])[:3]:
+        if dlog[i] < 0.01:
+            break
+        f, r, pe, _ = both[i]
+        b, c, d, log_e = f.params
+        print(f"    {f.curve}: EC50 preclin {pe:.4g} (hill {r.get('hill')}, "
+              f"flags {r.get('flags') or '-'}), scipy {math.exp(log_e):.4g} "
+              f"(b {b:.4g}, c {c:.4g}, d {d:.4g}); RSS preclin {r.get('rss')}, scipy {f.rss:.6g}")
 
     tol = 1e-6
     le = sum(p_rss <= f.rss * (1 + tol) for f, _, _, p_rss in both)
