@@ -12,8 +12,9 @@ use preclin_curve::{
 };
 use rayon::prelude::*;
 
-use crate::fit_table::{MEANINGS, ResultRow, fit_cells, fit_columns, fit_json};
-use crate::format::num;
+use crate::fit_table::{
+    Cell, MEANINGS, POTENCY_COLUMNS, ResultRow, fit_cells, fit_columns, fit_json, potency_cells,
+};
 use crate::input::{InputSpec, read_curves};
 use crate::provenance::{Provenance, sha256_file};
 
@@ -377,7 +378,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
                             .with_context(|| format!("{}: cannot create", p.display()))?;
                         w.write_record(&table.0)?;
                         for r in &table.1 {
-                            w.write_record(r.iter().map(|c| num_or_text(c, args.digits)))?;
+                            w.write_record(r.iter().map(|c| c.text(args.digits)))?;
                         }
                         w.flush()?;
                         eprintln!("note: across-experiment summary written to {}", p.display());
@@ -401,16 +402,7 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
                         let m: serde_json::Map<String, serde_json::Value> = h
                             .iter()
                             .zip(r)
-                            .map(|(k, v)| {
-                                let val = match v {
-                                    Cell::Text(t) => serde_json::json!(t),
-                                    Cell::Num(x) => {
-                                        x.map_or(serde_json::Value::Null, |x| serde_json::json!(x))
-                                    }
-                                    Cell::Int(n) => serde_json::json!(n),
-                                };
-                                (k.clone(), val)
-                            })
+                            .map(|(k, v)| (k.clone(), v.json()))
                             .collect();
                         serde_json::Value::Object(m)
                     })
@@ -423,24 +415,6 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// A cell of the experiment summary.
-pub enum Cell {
-    /// Text.
-    Text(String),
-    /// A number that may be missing.
-    Num(Option<f64>),
-    /// A count.
-    Int(usize),
-}
-
-fn num_or_text(c: &Cell, digits: Option<usize>) -> String {
-    match c {
-        Cell::Text(t) => t.clone(),
-        Cell::Num(x) => num(*x, digits),
-        Cell::Int(n) => n.to_string(),
-    }
 }
 
 /// Geometric-mean EC50 / IC50 and mean pEC50 / pIC50 ± SEM per group
@@ -470,24 +444,7 @@ fn experiment_summary(
         .filter(|(i, _)| *i != exp_col)
         .map(|(_, c)| c.clone())
         .collect();
-    for h in [
-        "n_experiments",
-        "ec50_n",
-        "ec50_geomean",
-        "ec50_lower",
-        "ec50_upper",
-        "pec50_mean",
-        "pec50_sem",
-        "ic50_n",
-        "ic50_geomean",
-        "ic50_lower",
-        "ic50_upper",
-        "pic50_mean",
-        "pic50_sem",
-        "dose_unit",
-    ] {
-        header.push(h.into());
-    }
+    header.extend(POTENCY_COLUMNS.iter().map(|c| c.to_string()));
     let mut rows = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for g in order {
@@ -504,22 +461,7 @@ fn experiment_summary(
             let se = across_experiments(&ec, to_molar);
             let si = across_experiments(&ic, to_molar);
             let mut r: Vec<Cell> = kg.iter().map(|s| Cell::Text(s.clone())).collect();
-            r.push(Cell::Int(idx.len()));
-            r.extend([
-                Cell::Int(se.n),
-                Cell::Num(se.geo_mean),
-                Cell::Num(se.geo_lower),
-                Cell::Num(se.geo_upper),
-                Cell::Num(se.p_mean),
-                Cell::Num(se.p_sem),
-                Cell::Int(si.n),
-                Cell::Num(si.geo_mean),
-                Cell::Num(si.geo_lower),
-                Cell::Num(si.geo_upper),
-                Cell::Num(si.p_mean),
-                Cell::Num(si.p_sem),
-                Cell::Text(unit.map(|u| u.symbol().to_string()).unwrap_or_default()),
-            ]);
+            r.extend(potency_cells(idx.len(), &se, &si, *unit));
             rows.push(r);
         }
     }

@@ -3,6 +3,7 @@
 //! `viability` and `demo`.
 
 use preclin_curve::CurveSummary;
+use preclin_curve::experiments::AcrossExperiments;
 use preclin_curve::units::ConcUnit;
 
 use crate::format::num;
@@ -170,4 +171,82 @@ pub fn fit_json(group_cols: &[String], r: &ResultRow, ed: &[f64]) -> serde_json:
         m.insert(c.clone(), val);
     }
     serde_json::Value::Object(m)
+}
+
+/// A typed cell of a summary table: written as text in CSV and as a
+/// string, number or null in JSON.
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// A number that may not exist.
+    Num(Option<f64>),
+    /// A count.
+    Int(usize),
+}
+
+impl Cell {
+    /// CSV text (an absent number is an empty cell).
+    pub fn text(&self, digits: Option<usize>) -> String {
+        match self {
+            Cell::Text(t) => t.clone(),
+            Cell::Num(x) => num(*x, digits),
+            Cell::Int(n) => n.to_string(),
+        }
+    }
+
+    /// JSON value (an absent number is null).
+    pub fn json(&self) -> serde_json::Value {
+        match self {
+            Cell::Text(t) => serde_json::json!(t),
+            Cell::Num(x) => x
+                .filter(|v| v.is_finite())
+                .map_or(serde_json::Value::Null, |v| serde_json::json!(v)),
+            Cell::Int(n) => serde_json::json!(n),
+        }
+    }
+}
+
+/// Columns of an across-experiment potency summary, after the group
+/// columns: geometric-mean EC50 / absolute IC50 with 95 % limits and mean
+/// pEC50 / pIC50 ± SEM (see `preclin_curve::experiments`).
+pub const POTENCY_COLUMNS: [&str; 14] = [
+    "n_experiments",
+    "ec50_n",
+    "ec50_geomean",
+    "ec50_lower",
+    "ec50_upper",
+    "pec50_mean",
+    "pec50_sem",
+    "ic50_n",
+    "ic50_geomean",
+    "ic50_lower",
+    "ic50_upper",
+    "pic50_mean",
+    "pic50_sem",
+    "dose_unit",
+];
+
+/// The [`POTENCY_COLUMNS`] cells of one summary.
+pub fn potency_cells(
+    n_total: usize,
+    ec: &AcrossExperiments,
+    ic: &AcrossExperiments,
+    unit: Option<ConcUnit>,
+) -> Vec<Cell> {
+    vec![
+        Cell::Int(n_total),
+        Cell::Int(ec.n),
+        Cell::Num(ec.geo_mean),
+        Cell::Num(ec.geo_lower),
+        Cell::Num(ec.geo_upper),
+        Cell::Num(ec.p_mean),
+        Cell::Num(ec.p_sem),
+        Cell::Int(ic.n),
+        Cell::Num(ic.geo_mean),
+        Cell::Num(ic.geo_lower),
+        Cell::Num(ic.geo_upper),
+        Cell::Num(ic.p_mean),
+        Cell::Num(ic.p_sem),
+        Cell::Text(unit.map(|u| u.symbol().to_string()).unwrap_or_default()),
+    ]
 }

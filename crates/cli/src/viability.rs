@@ -18,7 +18,7 @@ use preclin_invitro::viability::{
 };
 
 use crate::fit::FitModelArgs;
-use crate::fit_table::{ResultRow, fit_cells, fit_columns};
+use crate::fit_table::{POTENCY_COLUMNS, ResultRow, fit_cells, fit_columns, potency_cells};
 use crate::format::num;
 use crate::provenance::{Provenance, sha256_file};
 
@@ -286,45 +286,19 @@ pub fn write_outputs(run: &ViabilityRun, dir: &Path, digits: Option<usize>) -> a
     w.flush()?;
 
     let mut w = writer(dir, "potency.csv")?;
-    w.write_record([
-        "compound",
-        "cell_line",
-        "n_experiments",
-        "ec50_n",
-        "ec50_geomean",
-        "ec50_lower",
-        "ec50_upper",
-        "pec50_mean",
-        "pec50_sem",
-        "ic50_n",
-        "ic50_geomean",
-        "ic50_lower",
-        "ic50_upper",
-        "pic50_mean",
-        "pic50_sem",
-        "dose_unit",
-        "flags",
-    ])?;
+    let mut header = vec!["compound", "cell_line"];
+    header.extend(POTENCY_COLUMNS);
+    header.push("flags");
+    w.write_record(&header)?;
     for p in &run.potency {
-        w.write_record([
-            p.compound.clone(),
-            p.cell_line.clone(),
-            p.ec50.n_total.to_string(),
-            p.ec50.n.to_string(),
-            num(p.ec50.geo_mean, digits),
-            num(p.ec50.geo_lower, digits),
-            num(p.ec50.geo_upper, digits),
-            num(p.ec50.p_mean, digits),
-            num(p.ec50.p_sem, digits),
-            p.ic50.n.to_string(),
-            num(p.ic50.geo_mean, digits),
-            num(p.ic50.geo_lower, digits),
-            num(p.ic50.geo_upper, digits),
-            num(p.ic50.p_mean, digits),
-            num(p.ic50.p_sem, digits),
-            p.unit.map(|u| u.symbol().to_string()).unwrap_or_default(),
-            p.flags.clone(),
-        ])?;
+        let mut rec = vec![p.compound.clone(), p.cell_line.clone()];
+        rec.extend(
+            potency_cells(p.ec50.n_total, &p.ec50, &p.ic50, p.unit)
+                .iter()
+                .map(|c| c.text(digits)),
+        );
+        rec.push(p.flags.clone());
+        w.write_record(&rec)?;
     }
     w.flush()?;
 
