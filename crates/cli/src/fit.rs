@@ -288,7 +288,6 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
             writeln!(out, "{l}")?;
         }
     }
-    let mut wtr = csv::WriterBuilder::new().from_writer(&mut out);
     if args.format == FormatArg::Csv {
         let header: Vec<String> = curves
             .group_cols
@@ -296,7 +295,14 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
             .cloned()
             .chain(cols.clone())
             .collect();
-        wtr.write_record(&header)?;
+        let mut line = String::new();
+        for (k, c) in header.iter().enumerate() {
+            if k > 0 {
+                line.push(',');
+            }
+            push_csv_field(&mut line, c);
+        }
+        writeln!(out, "{line}")?;
     }
     let mut chunk = PackedCurves::new();
     let mut start = 0;
@@ -327,20 +333,26 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
         }
         match args.format {
             FormatArg::Csv => {
-                // Formatting is parallel too; rows are written in order.
-                let records: Vec<Vec<String>> = (0..results.len())
+                // Rows are formatted in parallel (one CSV line each, quoted
+                // as the csv crate would) and written in order.
+                let lines: Vec<String> = (0..results.len())
                     .into_par_iter()
                     .map(|j| {
                         let r = row(j);
-                        r.key
-                            .iter()
-                            .cloned()
-                            .chain(fit_cells(&r, args.digits))
-                            .collect()
+                        let mut line = String::with_capacity(512);
+                        let cells = fit_cells(&r, args.digits);
+                        for (k, c) in r.key.iter().chain(cells.iter()).enumerate() {
+                            if k > 0 {
+                                line.push(',');
+                            }
+                            push_csv_field(&mut line, c);
+                        }
+                        line.push('\n');
+                        line
                     })
                     .collect();
-                for rec in &records {
-                    wtr.write_record(rec)?;
+                for l in &lines {
+                    out.write_all(l.as_bytes())?;
                 }
             }
             FormatArg::Json => {
@@ -349,7 +361,6 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
                 }
             }
         }
-        wtr.flush()?;
         if let Some(p) = &progress {
             p.inc((end - start) as u64);
         }
@@ -361,7 +372,6 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
     let experiments = exp_col
         .filter(|_| !args.pool)
         .map(|ec| experiment_summary(&curves.group_cols, &curves.keys, &conv, &potencies, ec));
-    drop(wtr);
     match args.format {
         FormatArg::Csv => {
             out.flush()?;
@@ -466,6 +476,20 @@ fn experiment_summary(
         }
     }
     (header, rows)
+}
+
+/// Appends one CSV field, quoted (with doubled quotes) when it holds a
+/// comma, a quote, a line break, or leading / trailing spaces.
+fn push_csv_field(line: &mut String, field: &str) {
+    let needs =
+        field.contains([',', '"', '\n', '\r']) || field.starts_with(' ') || field.ends_with(' ');
+    if needs {
+        line.push('"');
+        line.push_str(&field.replace('"', "\"\""));
+        line.push('"');
+    } else {
+        line.push_str(field);
+    }
 }
 
 /// A progress bar on a terminal for long jobs; None when piped or small.
