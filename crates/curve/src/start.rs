@@ -24,12 +24,8 @@ pub(crate) fn self_start(data: &Prepared, fixed: &[Option<f64>; 5]) -> [f64; 5] 
         ymax = ymax.max(v);
     }
     let range = (ymax - ymin).max(1e-12 * ymax.abs().max(1.0));
-    let margin: f64 = std::env::var("PRECLIN_MARGIN")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.001);
-    let c = fixed[C].unwrap_or(ymin - margin * range);
-    let d = fixed[D].unwrap_or(ymax + margin * range);
+    let c = fixed[C].unwrap_or(ymin - 0.001 * range);
+    let d = fixed[D].unwrap_or(ymax + 0.001 * range);
     let f = fixed[F].unwrap_or(1.0);
     // Regress z = ln((d − y)/(y − c)) on lx (f = 1 form; adequate for LL.5).
     let (lo, hi) = if c < d { (c, d) } else { (d, c) };

@@ -3,7 +3,7 @@
 //! Doses are parsed together with their unit and kept in **molar** internally
 //! ([`Molar`]); every output states the unit it is written in. Mass
 //! concentrations (ng/mL, µg/mL, mg/mL, g/L …) need the compound's molecular
-//! weight (g/mol) to be converted: c[M] = c[g/L] / MW[g/mol].
+//! weight (g/mol) to be converted: c (mol/L) = c (g/L) / MW (g/mol).
 
 use std::fmt;
 use std::str::FromStr;
