@@ -25,9 +25,11 @@
 //! ```
 
 pub mod batch;
+pub mod compare;
 pub mod experiments;
 pub mod fit;
 pub mod flags;
+pub mod global;
 pub mod gr;
 mod lm;
 pub mod metrics;
@@ -40,8 +42,12 @@ pub mod synth;
 pub mod units;
 
 pub use batch::{ModelChoice, PackedCurves, fit_choice, fit_many, fit_packed};
+pub use compare::{CompareOptions, CurveComparison, PotencyRatio, compare_curves};
 pub use fit::{CurveData, Fit, FitError, FitOptions, Workspace, fit, fit_with};
 pub use flags::{Flag, Flags};
+pub use global::{
+    Covariance, GlobalError, GlobalFit, Potency, Sharing, fit_global, fit_global_cov,
+};
 pub use metrics::{CiMethod, DoseEstimate, DssType};
 pub use models::{Model, Params};
 pub use summary::{CurveSummary, EdValue, SummaryOptions, fit_summary, summarize};
