@@ -380,7 +380,8 @@ pub enum CompareError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u16)]
 pub enum CompareFlag {
-    /// A global fit did not meet its convergence test.
+    /// The alternative model's fit (the one the ratios come from) did not
+    /// meet its convergence test.
     NotConverged = 1 << 0,
     /// A parameter of the alternative model ended on a bound.
     AtBound = 1 << 1,
@@ -395,12 +396,19 @@ pub enum CompareFlag {
     Extrapolated = 1 << 5,
     /// A curve never reaches the absolute-IC50 level.
     NeverReached = 1 << 6,
+    /// The null model's fit (shared EC50) did not converge. Typical when the
+    /// EC50s clearly differ: forced to one EC50, a curve with free
+    /// asymptotes flattens into a near-straight line (slope → 0, asymptotes
+    /// → ±∞) whose sum of squares only creeps down. Its S is then slightly
+    /// above the model's infimum, so F is slightly overstated.
+    NullNotConverged = 1 << 7,
 }
 
 impl CompareFlag {
     /// All flags in display order.
-    pub const ALL: [CompareFlag; 7] = [
+    pub const ALL: [CompareFlag; 8] = [
         CompareFlag::NotConverged,
+        CompareFlag::NullNotConverged,
         CompareFlag::AtBound,
         CompareFlag::NoStandardErrors,
         CompareFlag::NotParallel,
@@ -419,6 +427,7 @@ impl CompareFlag {
             CompareFlag::FiellerUnbounded => "fieller_unbounded",
             CompareFlag::Extrapolated => "extrapolated",
             CompareFlag::NeverReached => "never_reached",
+            CompareFlag::NullNotConverged => "null_not_converged",
         }
     }
 }
@@ -565,8 +574,11 @@ pub fn compare_curves(
         }),
     });
     let mut common = crate::compare::CompareFlags::default();
-    if !alt.converged || !null.converged {
+    if !alt.converged {
         common.set(CompareFlag::NotConverged);
+    }
+    if !null.converged {
+        common.set(CompareFlag::NullNotConverged);
     }
     if alt.any_at_bound() {
         common.set(CompareFlag::AtBound);
