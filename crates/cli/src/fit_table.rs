@@ -250,3 +250,62 @@ pub fn potency_cells(
         Cell::Text(unit.map(|u| u.symbol().to_string()).unwrap_or_default()),
     ]
 }
+
+/// Writes a table of [`Cell`]s as CSV: `comments` first (each line as
+/// given, e.g. `# …`), then the header and the rows.
+pub fn write_cells_csv(
+    out: &mut dyn std::io::Write,
+    comments: &[String],
+    header: &[String],
+    rows: &[Vec<Cell>],
+    digits: Option<usize>,
+) -> std::io::Result<()> {
+    for c in comments {
+        writeln!(out, "{c}")?;
+    }
+    let mut line = String::new();
+    for (k, h) in header.iter().enumerate() {
+        if k > 0 {
+            line.push(',');
+        }
+        crate::fit::push_csv_field(&mut line, h);
+    }
+    writeln!(out, "{line}")?;
+    for r in rows {
+        line.clear();
+        for (k, c) in r.iter().enumerate() {
+            if k > 0 {
+                line.push(',');
+            }
+            crate::fit::push_csv_field(&mut line, &c.text(digits));
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// A table of [`Cell`]s as JSON objects (column order kept); a `flags`
+/// column becomes a list of names.
+pub fn cells_json(header: &[String], rows: &[Vec<Cell>]) -> Vec<serde_json::Value> {
+    rows.iter()
+        .map(|r| {
+            let m: serde_json::Map<String, serde_json::Value> = header
+                .iter()
+                .zip(r)
+                .map(|(h, c)| {
+                    let v = match (h.as_str(), c) {
+                        ("flags", Cell::Text(t)) => serde_json::Value::Array(
+                            t.split(';')
+                                .filter(|s| !s.is_empty())
+                                .map(|s| serde_json::Value::String(s.into()))
+                                .collect(),
+                        ),
+                        _ => c.json(),
+                    };
+                    (h.clone(), v)
+                })
+                .collect();
+            serde_json::Value::Object(m)
+        })
+        .collect()
+}
