@@ -233,7 +233,7 @@ pub fn linear_ticks(min: f64, max: f64, step: f64) -> Vec<Tick> {
     }
     let first = (min / step - 1e-9).ceil() as i64;
     let last = (max / step + 1e-9).floor() as i64;
-    if last < first || last - first > 1000 {
+    if last < first || last.saturating_sub(first) > 1000 {
         return Vec::new();
     }
     let decimals = label_decimals(step);

@@ -6,11 +6,13 @@
 //!   `-0` ever written, XML escaping, content-derived ids) and a text-width estimate used to lay
 //!   out labels.
 //! - [`axis`]: linear axes with 1-2-5 ticks and log10 axes with decade ticks.
-//! - [`figures`]: finished figures built from plain input structs; so far the dose–response
-//!   figure ([`figures::dose_response`]).
+//! - [`figures`]: finished figures built from plain input structs: the dose–response figure
+//!   ([`figures::dose_response`]) and the heatmap ([`figures::heatmap`]: synergy, dose–dose
+//!   response and cross-resistance matrices).
 //! - [`html`]: the one-file HTML report (inline CSS and SVG, table of contents, provenance
 //!   footer), rendered from an embedded minijinja template.
-//! - [`palette`]: the Okabe–Ito colour-blind-safe palette.
+//! - [`palette`]: colour-blind-safe colours: Okabe–Ito for series, ColorBrewer RdBu (diverging)
+//!   and viridis (sequential) for continuous scales, and black/white text by contrast.
 //! - [`adapt`]: builds figure inputs from analysis results (a fitted
 //!   [`preclin_curve::Fit`] and its observations).
 //!
@@ -31,4 +33,5 @@ pub mod palette;
 pub mod svg;
 
 pub use figures::dose_response::{DoseResponseFigure, DoseResponseSeries, Marker, PointSummary};
+pub use figures::heatmap::{ColorScale, HeatmapFigure, ResolvedScale};
 pub use html::{Figure, Provenance, Report, ReportError, Section, Table};

@@ -14,6 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::layout::{BBox, LABEL_SPACING, fit_text, text_box, thin_labels, wrap_title};
 use super::{MarkerShape, format_value};
 use crate::axis::{Axis, Tick};
 use crate::palette::series_color;
@@ -109,130 +110,18 @@ impl DoseResponseFigure {
 const PAD: f64 = 8.0;
 const TICK_FONT: f64 = 11.0;
 const AXIS_TITLE_FONT: f64 = 12.0;
-const TITLE_FONT: f64 = 13.5;
 const LEGEND_FONT: f64 = 11.0;
 const MARKER_FONT: f64 = 10.5;
-const MIN_FONT: f64 = 8.0;
-const MIN_TITLE_FONT: f64 = 10.0;
 const MAJOR_TICK: f64 = 5.0;
 const MINOR_TICK: f64 = 3.0;
 const TICK_GAP: f64 = 3.0;
 const TITLE_GAP: f64 = 6.0;
-const LABEL_SPACING: f64 = 6.0;
 const CONTROL_W: f64 = 24.0;
 const BREAK_GAP: f64 = 12.0;
 const POINT_R: f64 = 3.5;
 const CAP_HALF: f64 = 3.5;
 const LEGEND_SWATCH: f64 = 20.0;
 const LEGEND_ITEM_GAP: f64 = 16.0;
-
-/// An axis-aligned box in px, used for layout and collision checks.
-#[derive(Clone, Copy, Debug)]
-struct BBox {
-    x0: f64,
-    y0: f64,
-    x1: f64,
-    y1: f64,
-}
-
-impl BBox {
-    fn overlaps(&self, o: &BBox) -> bool {
-        self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
-    }
-    fn inside(&self, o: &BBox) -> bool {
-        self.x0 >= o.x0 && self.x1 <= o.x1 && self.y0 >= o.y0 && self.y1 <= o.y1
-    }
-    fn contains(&self, x: f64, y: f64) -> bool {
-        x >= self.x0 && x <= self.x1 && y >= self.y0 && y <= self.y1
-    }
-}
-
-/// Box of a single line of text anchored at (x, y) with the given alignment.
-fn text_box(x: f64, y: f64, w: f64, size: f64, anchor: Anchor, baseline: Baseline) -> BBox {
-    let x0 = match anchor {
-        Anchor::Start => x,
-        Anchor::Middle => x - w / 2.0,
-        Anchor::End => x - w,
-    };
-    let base = y + baseline.shift(size);
-    BBox {
-        x0,
-        y0: base - CAP_HEIGHT_EM * size - 0.1 * size,
-        x1: x0 + w,
-        y1: base + DESCENT_EM * size,
-    }
-}
-
-/// Font size at which `text` fits in `avail` px (down to [`MIN_FONT`]), and the text, shortened
-/// with an ellipsis if it still does not fit.
-fn fit_text(text: &str, size: f64, bold: bool, avail: f64) -> (String, f64) {
-    let w = crate::svg::text_width(text, size, bold);
-    if w <= avail || w == 0.0 {
-        return (text.to_owned(), size);
-    }
-    let fitted = (size * avail / w).max(MIN_FONT);
-    if crate::svg::text_width(text, fitted, bold) <= avail {
-        return (text.to_owned(), fitted);
-    }
-    let mut chars: Vec<char> = text.chars().collect();
-    while !chars.is_empty() {
-        chars.pop();
-        let s: String = chars.iter().collect::<String>() + "…";
-        if crate::svg::text_width(&s, fitted, bold) <= avail {
-            return (s, fitted);
-        }
-    }
-    (String::new(), fitted)
-}
-
-/// Splits a bold title into at most two lines that fit `avail` px, shrinking the font down to
-/// [`MIN_TITLE_FONT`] and ending with an ellipsis only as a last resort.
-fn wrap_title(title: &str, avail: f64) -> (Vec<String>, f64) {
-    if title.is_empty() {
-        return (Vec::new(), TITLE_FONT);
-    }
-    let fits = |s: &str, size: f64| crate::svg::text_width(s, size, true) <= avail;
-    if fits(title, TITLE_FONT) {
-        return (vec![title.to_owned()], TITLE_FONT);
-    }
-    let words: Vec<&str> = title.split_whitespace().collect();
-    let mut size = TITLE_FONT;
-    while size >= MIN_TITLE_FONT {
-        // Greedy: the longest first line that fits, the rest on the second.
-        for cut in (1..words.len()).rev() {
-            let first = words[..cut].join(" ");
-            let second = words[cut..].join(" ");
-            if fits(&first, size) {
-                if fits(&second, size) {
-                    return (vec![first, second], size);
-                }
-                break;
-            }
-        }
-        size -= 0.5;
-    }
-    let size = MIN_TITLE_FONT;
-    let mut first = String::new();
-    let mut rest = words.as_slice();
-    while let Some((w, tail)) = rest.split_first() {
-        let candidate = if first.is_empty() {
-            (*w).to_owned()
-        } else {
-            format!("{first} {w}")
-        };
-        if !fits(&candidate, size) && !first.is_empty() {
-            break;
-        }
-        first = candidate;
-        rest = tail;
-    }
-    let (first, _) = fit_text(&first, size, true, avail);
-    let mut lines = vec![first];
-    if !rest.is_empty() {
-        lines.push(fit_text(&rest.join(" "), size, true, avail).0);
-    }
-    (lines, size)
-}
 
 fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
@@ -374,31 +263,6 @@ fn axes(fig: &DoseResponseFigure) -> (Axis, Axis, bool) {
         _ => Axis::linear(ylo, yhi),
     };
     (x_axis, y_axis.with_title(&fig.y_label), has_data)
-}
-
-/// Keeps every `stride`-th label so that no two label boxes (along one dimension, with a
-/// spacing) overlap. `extents` are (start, end) per labelled tick, in increasing order.
-/// `anchor` is the index that must stay labelled (e.g. the tick at 1).
-fn thin_labels(extents: &[(f64, f64)], anchor: usize) -> Vec<bool> {
-    let n = extents.len();
-    for stride in 1..=n.max(1) {
-        let keep: Vec<bool> = (0..n)
-            .map(|i| (i + stride - (anchor % stride)) % stride == 0)
-            .collect();
-        let kept: Vec<(f64, f64)> = extents
-            .iter()
-            .zip(&keep)
-            .filter(|(_, k)| **k)
-            .map(|(e, _)| *e)
-            .collect();
-        if kept
-            .windows(2)
-            .all(|w| w[0].1 + LABEL_SPACING <= w[1].0 || w[1].1 + LABEL_SPACING <= w[0].0)
-        {
-            return keep;
-        }
-    }
-    (0..n).map(|i| i == anchor).collect()
 }
 
 /// Renders the figure as an SVG document. Deterministic; never writes a non-finite number.
@@ -620,7 +484,7 @@ pub fn render(fig: &DoseResponseFigure) -> String {
         .map(|(_, y)| (y - tick_h / 2.0, y + tick_h / 2.0))
         .collect();
     let y_anchor = y_labelled.iter().position(|(l, _)| *l == "0").unwrap_or(0);
-    let keep = thin_labels(&y_ext, y_anchor);
+    let keep = thin_labels(&y_ext, y_anchor, LABEL_SPACING);
     for ((l, y), k) in y_labelled.iter().zip(keep) {
         if k {
             svg.text(
@@ -689,7 +553,7 @@ pub fn render(fig: &DoseResponseFigure) -> String {
             d(a.1.0).total_cmp(&d(b.1.0))
         })
         .map_or(0, |(i, _)| i);
-    let mut keep = thin_labels(&x_ext, x_anchor);
+    let mut keep = thin_labels(&x_ext, x_anchor, LABEL_SPACING);
     if has_control {
         let w0 = tick_style.width("0");
         let zero = (control_x - w0 / 2.0, control_x + w0 / 2.0);

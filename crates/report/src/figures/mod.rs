@@ -4,6 +4,8 @@
 //! number: non-finite input values are skipped.
 
 pub mod dose_response;
+pub mod heatmap;
+mod layout;
 
 use crate::svg::{Color, Style, Svg};
 
