@@ -157,7 +157,6 @@ pub fn resistance_heatmap(m: &ResistanceMatrix, title: &str) -> HeatmapFigure {
         missing_label: "Not tested / no estimate".into(),
         width: (160.0 + 90.0 * m.columns.len() as f64).clamp(360.0, 1200.0),
         height: (140.0 + 44.0 * m.rows.len() as f64).clamp(240.0, 1600.0),
-        ..HeatmapFigure::default()
     }
 }
 
