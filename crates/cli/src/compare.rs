@@ -264,8 +264,6 @@ pub struct Pairs {
     pub by_cols: Vec<String>,
     /// Name of the --between column as written in the header.
     pub between: String,
-    /// Levels of the --between column in file order.
-    pub levels: Vec<String>,
     /// The reference level.
     pub reference: String,
     /// One entry per (group, non-reference level): the group values, the
@@ -400,7 +398,6 @@ pub fn read_pairs(
         by_cols: curves.group_cols[..nb].to_vec(),
         curves,
         between,
-        levels,
         reference,
         pairs,
     })
@@ -554,14 +551,14 @@ fn row(
 ) -> Vec<Cell> {
     let mut c = vec![Cell::Text(reference.into()), Cell::Text(pair.level.clone())];
     let num = Cell::Num;
-    let unit = Cell::Text(res.unit.map(|u| u.symbol().to_string()).unwrap_or_default());
+    let unit = Cell::opt_text(res.unit.map(|u| u.symbol().to_string()).unwrap_or_default());
     let cmp = match &res.result {
         Ok(cmp) => cmp,
         Err(msg) => {
             let n = columns(&opts.ed_levels).len();
             c.resize_with(n - 2, || Cell::Num(None));
             c.push(unit);
-            c.push(Cell::Text(msg.clone()));
+            c.push(Cell::opt_text(msg.clone()));
             return c;
         }
     };
@@ -616,7 +613,7 @@ fn row(
         Cell::Text(cmp.alt.sharing.to_string()),
         Cell::Text(lvl.flags.to_string()),
         unit,
-        Cell::Text(String::new()),
+        Cell::OptText(None),
     ]);
     c
 }

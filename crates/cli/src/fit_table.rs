@@ -182,6 +182,17 @@ pub enum Cell {
     Num(Option<f64>),
     /// A count.
     Int(usize),
+    /// Text that may not exist (a message, a choice): "" in CSV, null in
+    /// JSON when absent or empty.
+    OptText(Option<String>),
+}
+
+impl Cell {
+    /// `OptText` of `s`, None when `s` is empty.
+    pub fn opt_text(s: impl Into<String>) -> Cell {
+        let s = s.into();
+        Cell::OptText((!s.is_empty()).then_some(s))
+    }
 }
 
 impl Cell {
@@ -191,6 +202,7 @@ impl Cell {
             Cell::Text(t) => t.clone(),
             Cell::Num(x) => num(*x, digits),
             Cell::Int(n) => n.to_string(),
+            Cell::OptText(t) => t.clone().unwrap_or_default(),
         }
     }
 
@@ -202,6 +214,9 @@ impl Cell {
                 .filter(|v| v.is_finite())
                 .map_or(serde_json::Value::Null, |v| serde_json::json!(v)),
             Cell::Int(n) => serde_json::json!(n),
+            Cell::OptText(t) => t
+                .as_ref()
+                .map_or(serde_json::Value::Null, |s| serde_json::json!(s)),
         }
     }
 }
@@ -294,12 +309,15 @@ pub fn cells_json(header: &[String], rows: &[Vec<Cell>]) -> Vec<serde_json::Valu
                 .zip(r)
                 .map(|(h, c)| {
                     let v = match (h.as_str(), c) {
-                        ("flags", Cell::Text(t)) => serde_json::Value::Array(
-                            t.split(';')
-                                .filter(|s| !s.is_empty())
-                                .map(|s| serde_json::Value::String(s.into()))
-                                .collect(),
-                        ),
+                        ("flags", Cell::Text(t) | Cell::OptText(Some(t))) => {
+                            serde_json::Value::Array(
+                                t.split(';')
+                                    .filter(|s| !s.is_empty())
+                                    .map(|s| serde_json::Value::String(s.into()))
+                                    .collect(),
+                            )
+                        }
+                        ("flags", Cell::OptText(None)) => serde_json::Value::Array(Vec::new()),
                         _ => c.json(),
                     };
                     (h.clone(), v)

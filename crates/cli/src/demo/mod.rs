@@ -5,6 +5,7 @@
 
 pub mod example;
 mod report;
+pub mod resistance_example;
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,10 @@ pub struct DemoArgs {
     /// Write the example input files into this directory and exit.
     #[arg(long, hide = true)]
     pub regenerate: Option<PathBuf>,
+    /// Write the cross-resistance example (examples/resistance) into this
+    /// directory and exit.
+    #[arg(long, hide = true)]
+    pub regenerate_resistance: Option<PathBuf>,
 }
 
 /// The repository's example directory, as known at build time.
@@ -83,6 +88,16 @@ fn assay_args(dir: &Path, assay: &str, out: &Path) -> ViabilityArgs {
 
 /// Runs `preclin demo`.
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+    if let Some(dir) = &args.regenerate_resistance {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create", dir.display()))?;
+        for (name, contents) in resistance_example::generate() {
+            std::fs::write(dir.join(&name), contents)
+                .with_context(|| format!("{}: cannot write", dir.join(&name).display()))?;
+        }
+        eprintln!("example files written to {}", dir.display());
+        return Ok(());
+    }
     if let Some(dir) = &args.regenerate {
         write_example(dir)?;
         eprintln!("example files written to {}", dir.display());
