@@ -20,7 +20,7 @@ use preclin_curve::resistance::{
     ResistanceFactor, ResistanceMatrix, ResistanceOptions, RfPotency, classify, resistance_from,
 };
 
-use crate::compare::{CompareCommon, compare_pairs, read_pairs};
+use crate::compare::{CompareCommon, PairResult, Pairs, compare_pairs, read_pairs};
 use crate::fit::{FormatArg, open_output};
 use crate::fit_table::{Cell, cells_json, write_cells_csv};
 use crate::input::{find, read_headers};
@@ -132,8 +132,25 @@ const LONG_COLUMNS: [&str; 17] = [
     "message",
 ];
 
-/// Runs `preclin resistance`.
-pub fn run(args: ResistanceArgs) -> anyhow::Result<()> {
+/// What one resistance analysis produced.
+pub struct Analysis {
+    /// The options used.
+    pub opts: ResistanceOptions,
+    /// The table split into (group, level) pairs.
+    pub pairs: Pairs,
+    /// The comparison of each pair.
+    pub results: Vec<PairResult>,
+    /// The resistance factor of each pair (None where the comparison
+    /// failed).
+    pub factors: Vec<Option<ResistanceFactor>>,
+    /// The drug × line matrix (every row and column of the pairs; failed
+    /// pairs are empty cells).
+    pub matrix: ResistanceMatrix,
+}
+
+/// Reads the table and computes every resistance factor (no files
+/// written).
+pub fn analyze(args: &ResistanceArgs) -> anyhow::Result<Analysis> {
     let compare = args.common.options()?;
     let opts = ResistanceOptions {
         compare,
@@ -236,6 +253,40 @@ pub fn run(args: ResistanceArgs) -> anyhow::Result<()> {
             matrix.cells[ri][ci] = f.clone();
         }
     }
+    Ok(Analysis {
+        opts,
+        pairs,
+        results,
+        factors,
+        matrix,
+    })
+}
+
+/// The cross-resistance heatmap of an analysis.
+pub fn heatmap(a: &Analysis) -> preclin_report::HeatmapFigure {
+    let title = format!(
+        "Resistance factors vs {} ({})",
+        a.pairs.reference,
+        match a.opts.potency {
+            RfPotency::Relative => "relative EC50",
+            RfPotency::Absolute => "absolute IC50",
+        }
+    );
+    let mut fig = preclin_report::adapt::resistance_heatmap(&a.matrix, &title);
+    fig.x_label = if a.pairs.by_cols.len() > 1 {
+        format!("{} {}", a.pairs.by_cols[1..].join(" "), a.pairs.between)
+    } else {
+        a.pairs.between.clone()
+    };
+    fig
+}
+
+/// Runs `preclin resistance`.
+pub fn run(args: ResistanceArgs) -> anyhow::Result<()> {
+    let a = analyze(&args)?;
+    let (opts, pairs, results, factors, matrix) =
+        (&a.opts, &a.pairs, &a.results, &a.factors, &a.matrix);
+    let (rows_order, cols_order) = (matrix.rows.clone(), matrix.columns.clone());
     let hash = sha256_file(&args.input)?;
     let mut options = args.common.describe(&opts.compare);
     options.extend([
@@ -254,7 +305,7 @@ pub fn run(args: ResistanceArgs) -> anyhow::Result<()> {
     } else {
         prov.comment_lines()
             .into_iter()
-            .chain(meanings(&opts))
+            .chain(meanings(opts))
             .collect()
     };
     // Long table.
@@ -267,8 +318,8 @@ pub fn run(args: ResistanceArgs) -> anyhow::Result<()> {
     let long_rows: Vec<Vec<Cell>> = pairs
         .pairs
         .iter()
-        .zip(&results)
-        .zip(&factors)
+        .zip(results)
+        .zip(factors)
         .map(|((p, r), f)| {
             let mut c: Vec<Cell> = p.group.iter().map(|g| Cell::Text(g.clone())).collect();
             c.extend([
@@ -308,21 +359,7 @@ pub fn run(args: ResistanceArgs) -> anyhow::Result<()> {
         w.flush()?;
     }
     if let Some(path) = &args.figure {
-        let title = format!(
-            "Resistance factors vs {} ({})",
-            pairs.reference,
-            match opts.potency {
-                RfPotency::Relative => "relative EC50",
-                RfPotency::Absolute => "absolute IC50",
-            }
-        );
-        let mut fig = preclin_report::adapt::resistance_heatmap(&matrix, &title);
-        fig.x_label = if pairs.by_cols.len() > 1 {
-            format!("{} {}", pairs.by_cols[1..].join(" "), pairs.between)
-        } else {
-            pairs.between.clone()
-        };
-        std::fs::write(path, fig.to_svg())
+        std::fs::write(path, heatmap(&a).to_svg())
             .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     // The matrix: per column label, rf, lower, upper, p, stars, class.
@@ -363,7 +400,7 @@ pub fn run(args: ResistanceArgs) -> anyhow::Result<()> {
         FormatArg::Json => {
             let doc = serde_json::json!({
                 "provenance": prov,
-                "notes": meanings(&opts).iter().map(|m| m.trim_start_matches("# ").to_string()).collect::<Vec<_>>(),
+                "notes": meanings(opts).iter().map(|m| m.trim_start_matches("# ").to_string()).collect::<Vec<_>>(),
                 "rows": rows_order,
                 "columns": cols_order,
                 "resistance": cells_json(&long_header, &long_rows),
