@@ -440,3 +440,51 @@ fn resistance_options_and_errors() {
     let e = user_error(&["resistance", &ex, "--parental", "WT", "--between", "line"]);
     assert!(e.contains("missing --between column 'line'"), "{e}");
 }
+
+#[test]
+fn levels_in_other_units_are_converted_to_the_reference_unit() {
+    use crate::common::curve_obs;
+    let dir = TempDir::new("compare-units");
+    // Parental in µM (EC50 0.1 µM = 100 nM), resistant in nM (EC50 400 nM).
+    let mut csv = String::from("compound,cell_line,dose,dose_unit,response\n");
+    for o in curve_obs(&["A", "P"], 100.0, 3, false, 1) {
+        csv.push_str(&format!("A,P,{},uM,{}\n", o.dose / 1000.0, o.response));
+    }
+    for o in curve_obs(&["A", "R"], 400.0, 3, false, 2) {
+        csv.push_str(&format!("A,R,{},nM,{}\n", o.dose, o.response));
+    }
+    let p = dir.write("units.csv", csv);
+    let t = Csv::parse(
+        &preclin([
+            "compare",
+            &p.display().to_string(),
+            "--by",
+            "compound",
+            "--between",
+            "cell_line",
+            "--no-comments",
+        ])
+        .ok()
+        .stdout,
+    );
+    assert_eq!(t.cell(0, "dose_unit"), "uM");
+    assert_rel(t.num(0, "ec50_ratio"), 4.0, 0.1, "ratio");
+    assert_rel(t.num(0, "ec50_reference"), 0.1, 0.1, "reference EC50 in µM");
+    assert_rel(t.num(0, "ec50_level"), 0.4, 0.1, "level EC50 in µM");
+    // Mass and molar units cannot be mixed.
+    let bad = dir.write(
+        "mixed.csv",
+        "compound,cell_line,dose,dose_unit,response\nA,P,1,uM,90\nA,R,1,ng/mL,80\n",
+    );
+    let e = user_error(&[
+        "compare",
+        &bad.display().to_string(),
+        "--between",
+        "cell_line",
+    ]);
+    assert!(
+        e.contains(&format!("{}, line 3: dose unit", bad.display()))
+            && e.contains("cannot be converted"),
+        "{e}"
+    );
+}
