@@ -188,10 +188,10 @@ impl CompareCommon {
             ("model".into(), opts.fit.model.name().to_string()),
             ("share".into(), opts.share.to_string()),
             ("level".into(), self.level.to_string()),
-            ("ci".into(), format!("{:?}", self.ci).to_lowercase()),
-            ("select".into(), format!("{:?}", self.select).to_lowercase()),
+            ("ci".into(), arg_name(self.ci)),
+            ("select".into(), arg_name(self.select)),
             ("alpha".into(), self.alpha.to_string()),
-            ("vcov".into(), format!("{:?}", self.vcov).to_lowercase()),
+            ("vcov".into(), arg_name(self.vcov)),
             ("dose_unit".into(), self.dose_unit.clone()),
         ];
         for (k, x) in [
@@ -219,6 +219,13 @@ impl CompareCommon {
             RatioCiArg::Delta => (r.delta_lower, r.delta_upper),
         }
     }
+}
+
+/// The command-line spelling of a value (`delta-log`, `f-test`, …).
+fn arg_name<T: ValueEnum>(v: T) -> String {
+    v.to_possible_value()
+        .map(|p| p.get_name().to_string())
+        .unwrap_or_default()
 }
 
 /// Arguments of `preclin compare`.

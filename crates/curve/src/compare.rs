@@ -573,7 +573,7 @@ pub fn compare_curves(
             }
         }),
     });
-    let mut common = crate::compare::CompareFlags::default();
+    let mut common = CompareFlags::default();
     if !alt.converged {
         common.set(CompareFlag::NotConverged);
     }
