@@ -182,6 +182,17 @@ pub enum Cell {
     Num(Option<f64>),
     /// A count.
     Int(usize),
+    /// Text that may not exist (a message, a choice): "" in CSV, null in
+    /// JSON when absent or empty.
+    OptText(Option<String>),
+}
+
+impl Cell {
+    /// `OptText` of `s`, None when `s` is empty.
+    pub fn opt_text(s: impl Into<String>) -> Cell {
+        let s = s.into();
+        Cell::OptText((!s.is_empty()).then_some(s))
+    }
 }
 
 impl Cell {
@@ -191,6 +202,7 @@ impl Cell {
             Cell::Text(t) => t.clone(),
             Cell::Num(x) => num(*x, digits),
             Cell::Int(n) => n.to_string(),
+            Cell::OptText(t) => t.clone().unwrap_or_default(),
         }
     }
 
@@ -202,6 +214,9 @@ impl Cell {
                 .filter(|v| v.is_finite())
                 .map_or(serde_json::Value::Null, |v| serde_json::json!(v)),
             Cell::Int(n) => serde_json::json!(n),
+            Cell::OptText(t) => t
+                .as_ref()
+                .map_or(serde_json::Value::Null, |s| serde_json::json!(s)),
         }
     }
 }
@@ -249,4 +264,66 @@ pub fn potency_cells(
         Cell::Num(ic.p_sem),
         Cell::Text(unit.map(|u| u.symbol().to_string()).unwrap_or_default()),
     ]
+}
+
+/// Writes a table of [`Cell`]s as CSV: `comments` first (each line as
+/// given, e.g. `# …`), then the header and the rows.
+pub fn write_cells_csv(
+    out: &mut dyn std::io::Write,
+    comments: &[String],
+    header: &[String],
+    rows: &[Vec<Cell>],
+    digits: Option<usize>,
+) -> std::io::Result<()> {
+    for c in comments {
+        writeln!(out, "{c}")?;
+    }
+    let mut line = String::new();
+    for (k, h) in header.iter().enumerate() {
+        if k > 0 {
+            line.push(',');
+        }
+        crate::fit::push_csv_field(&mut line, h);
+    }
+    writeln!(out, "{line}")?;
+    for r in rows {
+        line.clear();
+        for (k, c) in r.iter().enumerate() {
+            if k > 0 {
+                line.push(',');
+            }
+            crate::fit::push_csv_field(&mut line, &c.text(digits));
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// A table of [`Cell`]s as JSON objects (column order kept); a `flags`
+/// column becomes a list of names.
+pub fn cells_json(header: &[String], rows: &[Vec<Cell>]) -> Vec<serde_json::Value> {
+    rows.iter()
+        .map(|r| {
+            let m: serde_json::Map<String, serde_json::Value> = header
+                .iter()
+                .zip(r)
+                .map(|(h, c)| {
+                    let v = match (h.as_str(), c) {
+                        ("flags", Cell::Text(t) | Cell::OptText(Some(t))) => {
+                            serde_json::Value::Array(
+                                t.split(';')
+                                    .filter(|s| !s.is_empty())
+                                    .map(|s| serde_json::Value::String(s.into()))
+                                    .collect(),
+                            )
+                        }
+                        ("flags", Cell::OptText(None)) => serde_json::Value::Array(Vec::new()),
+                        _ => c.json(),
+                    };
+                    (h.clone(), v)
+                })
+                .collect();
+            serde_json::Value::Object(m)
+        })
+        .collect()
 }

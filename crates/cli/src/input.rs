@@ -246,7 +246,15 @@ fn open(path: &Path) -> anyhow::Result<Opened> {
     })
 }
 
-fn find(headers: &[String], name: &str) -> Option<usize> {
+/// The header names of a table and the name to use for it in messages
+/// (the file, plus the sheet of a workbook).
+pub fn read_headers(path: &Path) -> anyhow::Result<(Vec<String>, String)> {
+    let o = open(path)?;
+    Ok((o.headers, o.label))
+}
+
+/// Index of the column `name` (ASCII case-insensitive).
+pub fn find(headers: &[String], name: &str) -> Option<usize> {
     headers.iter().position(|h| h.eq_ignore_ascii_case(name))
 }
 

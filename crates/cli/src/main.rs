@@ -5,12 +5,14 @@
 //! computed in a library crate.
 
 mod bench;
+mod compare;
 mod demo;
 mod fit;
 mod fit_table;
 mod format;
 mod input;
 mod provenance;
+mod resistance;
 mod viability;
 
 use std::process::ExitCode;
@@ -29,6 +31,12 @@ struct Cli {
 enum Command {
     /// Fit dose–response curves in a tidy CSV/XLSX table (one row per well).
     Fit(fit::FitArgs),
+    /// Compare dose–response curves between the levels of a column
+    /// (EC50 ratio with CI, F test, AICc, parallelism).
+    Compare(compare::CompareArgs),
+    /// Resistance factors of each drug in resistant vs parental lines, as
+    /// a drug × line matrix (CSV, heatmap).
+    Resistance(resistance::ResistanceArgs),
     /// Raw plate-reader plates + layout → normalised table, curve fits and QC.
     Viability(viability::ViabilityArgs),
     /// Run the bundled example study end to end into an HTML report.
@@ -41,6 +49,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fit(a) => fit::run(a),
+        Command::Compare(a) => compare::run(a),
+        Command::Resistance(a) => resistance::run(a),
         Command::Viability(a) => viability::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Bench(a) => bench::run(a),

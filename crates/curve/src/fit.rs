@@ -230,7 +230,7 @@ pub fn fit(data: &CurveData, opts: &FitOptions) -> Result<Fit, FitError> {
 
 /// Validates the data and counts distinct doses; returns
 /// (min positive dose, max dose, distinct doses, control mean).
-fn validate(data: &CurveData) -> Result<(f64, f64, usize, Option<f64>), FitError> {
+pub(crate) fn validate(data: &CurveData) -> Result<(f64, f64, usize, Option<f64>), FitError> {
     let n = data.dose.len();
     if data.response.len() != n {
         return Err(FitError::LengthMismatch {

@@ -5,7 +5,11 @@
 //! at most five parameters, the potency metrics derived from a fit (relative
 //! and absolute IC50, ED_p, AUC, DSS, GI50/TGI/LC50, GR metrics), their
 //! confidence intervals and quality flags, and batch fitting of millions of
-//! curves.
+//! curves; global fits of several curves with parameters shared
+//! ([`global`]), their comparison — F test and AICc of nested models,
+//! potency ratios with delta-method, drc-style and Fieller intervals,
+//! parallelism ([`compare`]) — and resistance factors between parental and
+//! resistant lines ([`resistance`]).
 //!
 //! What it is not: it does not read files, normalise plates or draw figures
 //! (see `preclin-invitro` and `preclin-report`).
@@ -25,23 +29,30 @@
 //! ```
 
 pub mod batch;
+pub mod compare;
 pub mod experiments;
 pub mod fit;
 pub mod flags;
+pub mod global;
 pub mod gr;
 mod lm;
 pub mod metrics;
 pub mod models;
 pub mod nci;
 pub mod profile;
+pub mod resistance;
 mod start;
 pub mod summary;
 pub mod synth;
 pub mod units;
 
 pub use batch::{ModelChoice, PackedCurves, fit_choice, fit_many, fit_packed};
+pub use compare::{CompareOptions, CurveComparison, PotencyRatio, compare_curves};
 pub use fit::{CurveData, Fit, FitError, FitOptions, Workspace, fit, fit_with};
 pub use flags::{Flag, Flags};
+pub use global::{
+    Covariance, GlobalError, GlobalFit, Potency, Sharing, fit_global, fit_global_cov,
+};
 pub use metrics::{CiMethod, DoseEstimate, DssType};
 pub use models::{Model, Params};
 pub use summary::{CurveSummary, EdValue, SummaryOptions, fit_summary, summarize};

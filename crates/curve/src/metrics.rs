@@ -56,7 +56,7 @@ pub enum CiMethod {
 /// its gradient with respect to θ and g.
 ///
 /// ln x = ln e + ln(q)/b with q = g^(−1/f) − 1.
-fn ln_dose_at_g(th: &[f64; 5], g: f64) -> Option<(f64, [f64; 5], f64)> {
+pub(crate) fn ln_dose_at_g(th: &[f64; 5], g: f64) -> Option<(f64, [f64; 5], f64)> {
     let (b, f) = (th[B], th[F]);
     if !(g > 0.0 && g < 1.0) || b == 0.0 {
         return None;

@@ -5,8 +5,10 @@
 //! statistic is defined here.
 
 use preclin_curve::Fit;
+use preclin_curve::resistance::ResistanceMatrix;
 
 use crate::figures::dose_response::{DoseResponseSeries, Marker, PointSummary};
+use crate::figures::heatmap::{ColorScale, HeatmapFigure};
 
 /// Observations grouped by dose: mean ± SD (n − 1) and n, ascending dose.
 /// Dose 0 is returned separately as the vehicle point.
@@ -98,6 +100,80 @@ pub fn dose_response_series(
     }
 }
 
+/// The cross-resistance heatmap of a resistance matrix: drugs as rows,
+/// resistant lines as columns, colour = log₂ RF on a diverging scale centred
+/// at 0 (red = resistant, blue = sensitised), cell text = the RF with its
+/// significance stars (`8.2×` over `***`). The scale is symmetric with
+/// half-width the largest |log₂ RF| rounded up to an integer, at least 2
+/// (a four-fold shift), so that small shifts do not look dramatic. Cells
+/// without a resistance factor are missing (hatched, "not tested / no
+/// estimate").
+pub fn resistance_heatmap(m: &ResistanceMatrix, title: &str) -> HeatmapFigure {
+    let mut values = Vec::with_capacity(m.rows.len());
+    let mut annotations = Vec::with_capacity(m.rows.len());
+    let mut max_abs: f64 = 0.0;
+    for row in &m.cells {
+        let mut v = Vec::with_capacity(row.len());
+        let mut a = Vec::with_capacity(row.len());
+        for cell in row {
+            let l2 = cell.as_ref().and_then(|c| c.log2_rf);
+            let rf = cell.as_ref().and_then(|c| c.rf);
+            if let Some(x) = l2 {
+                max_abs = max_abs.max(x.abs());
+            }
+            v.push(l2);
+            a.push(match (rf, cell) {
+                (Some(rf), Some(c)) => {
+                    let t = crate::figures::format_value(rf)
+                        .map(|s| format!("{}\u{00d7}", short(&s)))
+                        .unwrap_or_default();
+                    if c.stars.is_empty() {
+                        t
+                    } else {
+                        format!("{t}\n{}", c.stars)
+                    }
+                }
+                _ => String::new(),
+            });
+        }
+        values.push(v);
+        annotations.push(a);
+    }
+    let limit = max_abs.ceil().max(2.0);
+    HeatmapFigure {
+        title: title.to_owned(),
+        x_label: "Resistant line".into(),
+        y_label: String::new(),
+        x_ticks: m.columns.clone(),
+        y_ticks: m.rows.clone(),
+        y_up: false,
+        values,
+        annotations,
+        scale: ColorScale::Diverging {
+            center: 0.0,
+            limit: Some(limit),
+        },
+        legend_label: "log2 resistance factor".into(),
+        missing_label: "Not tested / no estimate".into(),
+        width: (160.0 + 90.0 * m.columns.len() as f64).clamp(360.0, 1200.0),
+        height: (140.0 + 44.0 * m.rows.len() as f64).clamp(240.0, 1600.0),
+    }
+}
+
+/// Two significant digits for a fold change (`12.34` → `12`, `0.4567` →
+/// `0.46`), from the 4-digit text of `format_value`.
+fn short(s: &str) -> String {
+    match s.parse::<f64>() {
+        Ok(v) if v.abs() >= 10.0 => format!("{v:.0}"),
+        Ok(v) if v.abs() >= 1.0 => format!("{v:.1}"),
+        Ok(v) => {
+            let t = format!("{v:.2}");
+            t.trim_end_matches('0').trim_end_matches('.').to_owned()
+        }
+        Err(_) => s.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +215,50 @@ mod tests {
         }
         let m = s.marker.unwrap();
         assert!((m.y - 0.5 * (f.params.c + f.params.d)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn resistance_heatmap_cells() {
+        use preclin_curve::compare::CompareFlags;
+        use preclin_curve::resistance::{
+            ResistanceClass, ResistanceFactor, ResistanceMatrix, RfPotency, RfTest,
+        };
+        let f = |rf: f64, stars: &'static str| ResistanceFactor {
+            potency: RfPotency::Relative,
+            parental: Some(10.0),
+            resistant: Some(10.0 * rf),
+            rf: Some(rf),
+            lower: None,
+            upper: None,
+            log2_rf: Some(rf.log2()),
+            p_value: None,
+            test: RfTest::FTest,
+            class: ResistanceClass::Inconclusive,
+            stars,
+            flags: CompareFlags::default(),
+        };
+        let m = ResistanceMatrix::from_entries([
+            ("MI-503".to_string(), "M327I".to_string(), f(12.34, "***")),
+            ("venetoclax".to_string(), "M327I".to_string(), f(0.4567, "")),
+            ("venetoclax".to_string(), "T349M".to_string(), f(1.0, "")),
+        ]);
+        let h = resistance_heatmap(&m, "t");
+        assert_eq!(h.y_ticks, ["MI-503", "venetoclax"]);
+        assert_eq!(h.x_ticks, ["M327I", "T349M"]);
+        assert_eq!(h.annotations[0][0], "12\u{00d7}\n***");
+        assert_eq!(h.annotations[1][0], "0.46\u{00d7}");
+        assert_eq!(h.annotations[0][1], "");
+        assert_eq!(h.values[0][1], None);
+        assert!((h.values[0][0].unwrap() - 12.34f64.log2()).abs() < 1e-12);
+        // |log2 12.34| = 3.6 → limit 4.
+        assert_eq!(
+            h.scale,
+            ColorScale::Diverging {
+                center: 0.0,
+                limit: Some(4.0)
+            }
+        );
+        let svg = h.to_svg();
+        assert!(svg.starts_with("<svg") && !svg.contains("NaN"));
     }
 }

@@ -38,6 +38,10 @@ fn demo_writes_report_figures_and_truth_check() {
     for compound in ["MI-503", "revumenib", "gilteritinib", "venetoclax"] {
         assert!(html.contains(compound), "report lacks {compound}");
     }
+    // The cross-resistance section (examples/resistance) and its heatmap.
+    assert!(html.contains("Cross-resistance (MEN1 mutants)"));
+    assert!(html.contains("collateral sensitivity"));
+    assert!(read(&out.join("figures/cross_resistance.svg")).contains("log2 resistance factor"));
 
     let svgs: Vec<_> = std::fs::read_dir(out.join("figures"))
         .expect("figures directory")

@@ -8,10 +8,12 @@
 //! | [`fit`] | `preclin fit` on drc's ryegrass data (CSV, JSON, units, CIs) |
 //! | [`grouping`] | curve grouping, `--by`, XLSX input, `experiment` column, `--pool`, too few points, determinism |
 //! | [`errors`] | bad inputs: exit status 2 and messages naming file, line and column |
+//! | [`compare`] | `preclin compare` (drc's S.alba against the scipy reference, JSON, errors) and `preclin resistance` (the bundled cross-resistance example) |
 //! | [`viability`] | `preclin viability` on the bundled example study |
 //! | [`demo`] | `preclin demo` and `preclin bench fit` |
 
 mod common;
+mod compare;
 mod demo;
 mod errors;
 mod fit;
