@@ -11,6 +11,8 @@ mod fit_table;
 mod format;
 mod input;
 mod provenance;
+mod synergy;
+mod synergy_input;
 mod viability;
 
 use std::process::ExitCode;
@@ -31,6 +33,8 @@ enum Command {
     Fit(fit::FitArgs),
     /// Raw plate-reader plates + layout → normalised table, curve fits and QC.
     Viability(viability::ViabilityArgs),
+    /// Drug-combination synergy (Bliss, HSA, Loewe, ZIP, Chou–Talalay) from a SynergyFinder long table.
+    Synergy(synergy::SynergyArgs),
     /// Run the bundled example study end to end into an HTML report.
     Demo(demo::DemoArgs),
     /// Throughput benchmarks.
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Fit(a) => fit::run(a),
         Command::Viability(a) => viability::run(a),
+        Command::Synergy(a) => synergy::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Bench(a) => bench::run(a),
     };

@@ -119,9 +119,10 @@ thread_local! {
 }
 
 /// Fits drc's LL.4 to (dose, response), optionally with c fixed (ZIP's
-/// lines: c = the response at dose 0 of the varied drug). Returns `None`
-/// when the series cannot be fitted (fewer points than free parameters, or
-/// no positive dose).
+/// lines: c = the response at dose 0 of the varied drug). As many points as
+/// free parameters give drc's interpolating fit. Returns `None` when the
+/// series cannot be fitted (fewer distinct doses than free parameters, or no
+/// positive dose).
 pub fn fit_ll4(dose: &[f64], response: &[f64], fix_c: Option<f64>) -> Option<DrugCurve> {
     if response.is_empty() || response.len() != dose.len() {
         return None;
@@ -133,6 +134,18 @@ pub fn fit_ll4(dose: &[f64], response: &[f64], fix_c: Option<f64>) -> Option<Dru
     let opts = FitOptions {
         fix_bottom: fix_c,
         ..FitOptions::default()
+    };
+    // drc fits four parameters to four points (an interpolating curve);
+    // preclin-curve needs more points than parameters. Every point counted
+    // twice has the same least-squares solution.
+    let k = if fix_c.is_some() { 3 } else { 4 };
+    let (d2, r2);
+    let (dose, response) = if dose.len() <= k {
+        d2 = [dose, dose].concat();
+        r2 = [response, response].concat();
+        (&d2[..], &r2[..])
+    } else {
+        (dose, response)
     };
     let data = CurveData {
         dose,
