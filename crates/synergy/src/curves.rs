@@ -124,6 +124,18 @@ thread_local! {
 /// series cannot be fitted (fewer distinct doses than free parameters, or no
 /// positive dose).
 pub fn fit_ll4(dose: &[f64], response: &[f64], fix_c: Option<f64>) -> Option<DrugCurve> {
+    fit_ll4_with(dose, response, fix_c, &FitOptions::default())
+}
+
+/// [`fit_ll4`] with other fitting options (bounds, a fixed d or b, the
+/// iteration cap, multi-start); the model is LL.4 and c is fixed by `fix_c`
+/// whatever `base` says.
+pub fn fit_ll4_with(
+    dose: &[f64],
+    response: &[f64],
+    fix_c: Option<f64>,
+    base: &FitOptions,
+) -> Option<DrugCurve> {
     if response.is_empty() || response.len() != dose.len() {
         return None;
     }
@@ -132,8 +144,9 @@ pub fn fit_ll4(dose: &[f64], response: &[f64], fix_c: Option<f64>) -> Option<Dru
         return Some(DrugCurve::flat(first));
     }
     let opts = FitOptions {
+        model: preclin_curve::Model::LL4,
         fix_bottom: fix_c,
-        ..FitOptions::default()
+        ..base.clone()
     };
     // drc fits four parameters to four points (an interpolating curve);
     // preclin-curve needs more points than parameters. Every point counted

@@ -32,7 +32,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::curves::{DrugCurve, Inverse, fit_ll4};
+use preclin_curve::FitOptions;
+
+use crate::curves::{DrugCurve, Inverse, fit_ll4_with};
 use crate::surface::Surface;
 
 /// A synergy model.
@@ -129,10 +131,15 @@ pub fn hsa(s: &Surface) -> CellScores {
 /// LL.4 fits of every drug's monotherapy series (control included, all four
 /// parameters free), as SynergyFinder's `FitDoseResponse`.
 pub fn mono_curves(s: &Surface) -> Vec<Option<DrugCurve>> {
+    mono_curves_with(s, &FitOptions::default())
+}
+
+/// [`mono_curves`] with other fitting options (see [`fit_ll4_with`]).
+pub fn mono_curves_with(s: &Surface, fit: &FitOptions) -> Vec<Option<DrugCurve>> {
     (0..s.n_drugs())
         .map(|k| {
             let (x, y) = s.mono_series(k);
-            fit_ll4(&x, &y, None)
+            fit_ll4_with(&x, &y, None, fit)
         })
         .collect()
 }
@@ -153,6 +160,12 @@ pub struct ZipResult {
 /// Zero interaction potency (see module docs). `mono` are the monotherapy
 /// fits from [`mono_curves`]; without them the ZIP reference does not exist.
 pub fn zip(s: &Surface, mono: &[Option<DrugCurve>]) -> ZipResult {
+    zip_with(s, mono, &FitOptions::default())
+}
+
+/// [`zip`] with other fitting options for the row / column lines (see
+/// [`fit_ll4_with`]).
+pub fn zip_with(s: &Surface, mono: &[Option<DrugCurve>], fit: &FitOptions) -> ZipResult {
     let n = s.len();
     let nd = s.n_drugs();
     let mut scores = CellScores::monotherapy_filled(s);
@@ -180,7 +193,7 @@ pub fn zip(s: &Surface, mono: &[Option<DrugCurve>]) -> ZipResult {
                 dose.push(s.levels(k)[j]);
                 resp.push(s.y(start + j * stride));
             }
-            match fit_ll4(&dose, &resp, Some(resp[0])) {
+            match fit_ll4_with(&dose, &resp, Some(resp[0]), fit) {
                 Some(cv) => {
                     for j in 1..nk {
                         let c = start + j * stride;

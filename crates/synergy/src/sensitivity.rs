@@ -2,8 +2,8 @@
 //! IC50, relative inhibition (RI) and the combination sensitivity score
 //! (CSS; Malyutina et al. 2019, *PLoS Comput Biol* 15:e1006752).
 //!
-//! * **RI** of a dose–response series: LL.4 fitted to the points with dose
-//!   > 0 (all four parameters free), averaged over log10 dose between the
+//! * **RI** of a dose–response series: LL.4 fitted to the points with a dose
+//!   above 0 (all four parameters free), averaged over log10 dose between the
 //!   lowest and highest tested dose:
 //!   RI = (1/(x₂ − x₁))∫_{x₁}^{x₂} f(10^x) dx, x = log10 dose (% inhibition;
 //!   SynergyFinder's `.ScoreCurve` with threshold 0, which it also rounds to

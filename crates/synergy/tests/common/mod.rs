@@ -15,8 +15,11 @@ pub fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Rows of a CSV: (line, cells).
+pub type Rows = Vec<(usize, Vec<String>)>;
+
 /// Reads a CSV into header → column-index map and rows of strings.
-pub fn read_csv(name: &str) -> (BTreeMap<String, usize>, Vec<(usize, Vec<String>)>) {
+pub fn read_csv(name: &str) -> (BTreeMap<String, usize>, Rows) {
     let mut rdr = csv::Reader::from_path(data(name)).expect("fixture");
     let h: BTreeMap<String, usize> = rdr
         .headers()
