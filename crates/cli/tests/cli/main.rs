@@ -10,10 +10,12 @@
 //! | [`errors`] | bad inputs: exit status 2 and messages naming file, line and column |
 //! | [`viability`] | `preclin viability` on the bundled example study |
 //! | [`demo`] | `preclin demo` and `preclin bench fit` |
+//! | [`synergy`] | `preclin synergy` on SynergyFinder's example tables, aliases, replicates, Chou–Talalay, bad input |
 
 mod common;
 mod demo;
 mod errors;
 mod fit;
 mod grouping;
+mod synergy;
 mod viability;
