@@ -166,7 +166,24 @@ pub fn fit_ll4_with(
         weight: None,
     };
     let f = WS
-        .with(|ws| fit_with(&data, &opts, &mut ws.borrow_mut()))
+        .with(|ws| {
+            let ws = &mut ws.borrow_mut();
+            if !opts.multistart || std::env::var_os("PRECLIN_SYN_FULL").is_some() {
+                return fit_with(&data, &opts, ws);
+            }
+            // One run from drc's self-start; the multi-start grid only when that
+            // run did not converge or ended on a bound.
+            let quick = FitOptions {
+                multistart: false,
+                ..opts.clone()
+            };
+            let f = fit_with(&data, &quick, ws)?;
+            if f.converged && !f.any_at_bound() {
+                Ok(f)
+            } else {
+                fit_with(&data, &opts, ws)
+            }
+        })
         .ok()?;
     let p = f.params;
     if ![p.b, p.c, p.d, p.e].iter().all(|v| v.is_finite()) {

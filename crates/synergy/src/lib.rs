@@ -44,6 +44,7 @@ pub mod models;
 pub mod score;
 pub mod sensitivity;
 pub mod surface;
+pub mod synth;
 
 pub use block::{
     Block, BlockError, BlockOptions, BlockResult, CellStat, MethodResult, Observation, score_block,
