@@ -98,50 +98,6 @@ pub fn dose_response_series(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use preclin_curve::{CurveData, FitOptions, fit};
-
-    #[test]
-    fn series_from_a_fit() {
-        let dose: Vec<f64> = [
-            0.0, 0.0, 1.0, 1.0, 3.0, 3.0, 10.0, 10.0, 30.0, 30.0, 100.0, 100.0,
-        ]
-        .to_vec();
-        let resp = [
-            100.0, 98.0, 95.0, 97.0, 80.0, 84.0, 50.0, 46.0, 20.0, 23.0, 8.0, 6.0,
-        ];
-        let f = fit(
-            &CurveData {
-                dose: &dose,
-                response: &resp,
-                weight: None,
-            },
-            &FitOptions::default(),
-        )
-        .unwrap();
-        let s = dose_response_series(
-            "A",
-            &dose,
-            &resp,
-            Some(&f),
-            0.95,
-            Some((f.params.e, "IC50".into())),
-        );
-        assert_eq!(s.points.len(), 5);
-        assert_eq!(s.control.as_ref().unwrap().n, 2);
-        assert_eq!(s.curve.len(), 200);
-        assert!(!s.band.is_empty());
-        for (x, a, b) in &s.band {
-            let y = f.predict(*x);
-            assert!(*a <= y && y <= *b);
-        }
-        let m = s.marker.unwrap();
-        assert!((m.y - 0.5 * (f.params.c + f.params.d)).abs() < 1e-9);
-    }
-}
-
 /// Dose label for a heatmap axis: 4 significant digits ([`crate::figures::format_value`]).
 fn dose_label(x: f64) -> String {
     crate::figures::format_value(x).unwrap_or_default()
@@ -287,5 +243,49 @@ pub fn isobologram(
         y_label: format!("{}: d / Dx", drugs[1]),
         points,
         ..crate::IsobologramFigure::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use preclin_curve::{CurveData, FitOptions, fit};
+
+    #[test]
+    fn series_from_a_fit() {
+        let dose: Vec<f64> = [
+            0.0, 0.0, 1.0, 1.0, 3.0, 3.0, 10.0, 10.0, 30.0, 30.0, 100.0, 100.0,
+        ]
+        .to_vec();
+        let resp = [
+            100.0, 98.0, 95.0, 97.0, 80.0, 84.0, 50.0, 46.0, 20.0, 23.0, 8.0, 6.0,
+        ];
+        let f = fit(
+            &CurveData {
+                dose: &dose,
+                response: &resp,
+                weight: None,
+            },
+            &FitOptions::default(),
+        )
+        .unwrap();
+        let s = dose_response_series(
+            "A",
+            &dose,
+            &resp,
+            Some(&f),
+            0.95,
+            Some((f.params.e, "IC50".into())),
+        );
+        assert_eq!(s.points.len(), 5);
+        assert_eq!(s.control.as_ref().unwrap().n, 2);
+        assert_eq!(s.curve.len(), 200);
+        assert!(!s.band.is_empty());
+        for (x, a, b) in &s.band {
+            let y = f.predict(*x);
+            assert!(*a <= y && y <= *b);
+        }
+        let m = s.marker.unwrap();
+        assert!((m.y - 0.5 * (f.params.c + f.params.d)).abs() < 1e-9);
     }
 }
