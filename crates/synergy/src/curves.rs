@@ -168,7 +168,7 @@ pub fn fit_ll4_with(
     let f = WS
         .with(|ws| {
             let ws = &mut ws.borrow_mut();
-            if !opts.multistart || std::env::var_os("PRECLIN_SYN_FULL").is_some() {
+            if !opts.multistart {
                 return fit_with(&data, &opts, ws);
             }
             // One run from drc's self-start; the multi-start grid only when that
