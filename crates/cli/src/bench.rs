@@ -1,6 +1,10 @@
 //! `preclin bench fit` — curve-fitting throughput, in memory and end to end
 //! through the CLI (CSV in → CSV out). Prints curves per second; the
 //! figures and the command are recorded in BENCHMARKS.md.
+//!
+//! `preclin bench synergy` — blocks per second of each synergy model on
+//! synthetic 8 × 8 blocks (`preclin_synergy::synth::benchmark_blocks`), in
+//! memory, on all threads and on one.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,6 +25,28 @@ pub struct BenchArgs {
 enum BenchWhat {
     /// Fit synthetic 9-point LL.4 curves (3-fold doses, noise 5 % of span).
     Fit(BenchFitArgs),
+    /// Score synthetic 8 × 8 combination blocks with each synergy model.
+    Synergy(BenchSynergyArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchSynergyArgs {
+    /// Number of blocks.
+    #[arg(long, default_value_t = 20_000)]
+    blocks: usize,
+    /// Seed of the synthetic blocks.
+    #[arg(long, default_value_t = 20261121)]
+    seed: u64,
+    /// Blocks for the single-thread figures (default: a fifth of --blocks).
+    #[arg(long)]
+    single: Option<usize>,
+    /// Write the blocks as a SynergyFinder long table (% inhibition) and exit
+    /// (input for bench/synergy_py.py).
+    #[arg(long)]
+    write_csv: Option<PathBuf>,
+    /// Screen size for the extrapolated time of all four models.
+    #[arg(long, default_value_t = 740_000)]
+    screen: usize,
 }
 
 #[derive(Debug, Args)]
@@ -50,6 +76,7 @@ struct BenchFitArgs {
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what {
         BenchWhat::Fit(a) => bench_fit(a),
+        BenchWhat::Synergy(a) => bench_synergy(a),
     }
 }
 
@@ -150,4 +177,87 @@ fn slice(c: &PackedCurves, n: usize) -> PackedCurves {
         out.push(g.dose, g.response);
     }
     out
+}
+
+fn bench_synergy(a: BenchSynergyArgs) -> anyhow::Result<()> {
+    use preclin_synergy::synth::benchmark_blocks;
+    use preclin_synergy::{Method, ScoreOptions, score_surface};
+    use rayon::prelude::*;
+
+    let (blocks, _) = benchmark_blocks(a.blocks, a.seed);
+    if let Some(p) = &a.write_csv {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(p)?);
+        writeln!(w, "block_id,drug1,drug2,conc1,conc2,response,conc_unit")?;
+        for (i, s) in blocks.iter().enumerate() {
+            for c in 0..s.len() {
+                writeln!(
+                    w,
+                    "{},A{i},B{i},{},{},{},nM",
+                    i + 1,
+                    s.conc(c, 0),
+                    s.conc(c, 1),
+                    s.y(c)
+                )?;
+            }
+        }
+        w.flush()?;
+        eprintln!("wrote {} blocks to {}", blocks.len(), p.display());
+        return Ok(());
+    }
+    let threads = rayon::current_num_threads();
+    println!(
+        "preclin {} bench synergy: {} synthetic 8x8 blocks (seed {}), {} threads",
+        crate::provenance::VERSION,
+        a.blocks,
+        a.seed,
+        threads
+    );
+    let single = a.single.unwrap_or(a.blocks / 5).clamp(1, a.blocks);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let cases: Vec<(&str, Vec<Method>)> = vec![
+        ("bliss", vec![Method::Bliss]),
+        ("hsa", vec![Method::Hsa]),
+        ("loewe", vec![Method::Loewe]),
+        ("zip", vec![Method::Zip]),
+        ("all four", Method::ALL.to_vec()),
+    ];
+    let mut all_rate = 0.0;
+    for (name, methods) in cases {
+        let opts = ScoreOptions {
+            methods,
+            ..ScoreOptions::default()
+        };
+        let run = |bs: &[preclin_synergy::Surface]| {
+            bs.par_iter()
+                .map(|s| {
+                    let r = score_surface(s, &opts);
+                    r.scores.len()
+                })
+                .sum::<usize>()
+        };
+        let _ = run(&blocks[..blocks.len().min(200)]);
+        let t = Instant::now();
+        let n = run(&blocks);
+        let secs = t.elapsed().as_secs_f64();
+        let t1 = Instant::now();
+        pool.install(|| run(&blocks[..single]));
+        let s1 = t1.elapsed().as_secs_f64();
+        assert!(n > 0);
+        let rate = a.blocks as f64 / secs;
+        println!(
+            "{name:>9}: {:>10.0} blocks/s ({threads} threads, {:.3} s)   {:>10.0} blocks/s (1 thread, {single} blocks)",
+            rate,
+            secs,
+            single as f64 / s1
+        );
+        if name == "all four" {
+            all_rate = rate;
+        }
+    }
+    println!(
+        "all four models on a {}-block screen: {:.0} s extrapolated ({threads} threads)",
+        a.screen,
+        a.screen as f64 / all_rate
+    );
+    Ok(())
 }

@@ -59,7 +59,7 @@ pub struct Curves {
 
 /// A uniform view of the rows of a CSV or spreadsheet: advance with
 /// `next_row`, then read cells of the current row without allocating.
-trait RowSource {
+pub(crate) trait RowSource {
     /// Advances to the next row; returns its line, or None at the end.
     fn next_row(&mut self) -> anyhow::Result<Option<usize>>;
     /// Cell `i` of the current row, trimmed ("" when absent).
@@ -155,18 +155,18 @@ fn sniff_delimiter(head: &[u8]) -> u8 {
 /// An opened table: header names, its rows, whether numbers may use a
 /// decimal comma (`;`-delimited text, as European spreadsheet exports),
 /// and the name to use in messages (file, plus the sheet of a workbook).
-struct Opened {
-    headers: Vec<String>,
-    rows: Box<dyn RowSource>,
-    decimal_comma: bool,
-    label: String,
+pub(crate) struct Opened {
+    pub(crate) headers: Vec<String>,
+    pub(crate) rows: Box<dyn RowSource>,
+    pub(crate) decimal_comma: bool,
+    pub(crate) label: String,
 }
 
 /// Opens a table file. Text: UTF-8 (a byte-order mark is skipped), or
 /// Latin-1 when the bytes are not valid UTF-8; delimiter `,` `;` or tab
 /// guessed from the header line; `#` lines are comments. Spreadsheets:
 /// the first sheet. Header names must be unique (ignoring ASCII case).
-fn open(path: &Path) -> anyhow::Result<Opened> {
+pub(crate) fn open(path: &Path) -> anyhow::Result<Opened> {
     let file = path.display().to_string();
     let (headers, rows, decimal_comma, label): (Vec<String>, Box<dyn RowSource>, bool, String) =
         if is_spreadsheet(path) {
@@ -269,7 +269,7 @@ fn need(headers: &[String], name: &str, file: &str, what: &str) -> anyhow::Resul
 
 /// Parses a number cell; empty / NA → None. With `decimal_comma`, `1,5`
 /// reads as 1.5.
-fn parse_num(
+pub(crate) fn parse_num(
     cell: &str,
     decimal_comma: bool,
     file: &str,

@@ -13,6 +13,8 @@ mod format;
 mod input;
 mod provenance;
 mod resistance;
+mod synergy;
+mod synergy_input;
 mod viability;
 
 use std::process::ExitCode;
@@ -39,6 +41,8 @@ enum Command {
     Resistance(resistance::ResistanceArgs),
     /// Raw plate-reader plates + layout → normalised table, curve fits and QC.
     Viability(viability::ViabilityArgs),
+    /// Drug-combination synergy (Bliss, HSA, Loewe, ZIP, Chou–Talalay) from a SynergyFinder long table.
+    Synergy(synergy::SynergyArgs),
     /// Run the bundled example study end to end into an HTML report.
     Demo(demo::DemoArgs),
     /// Throughput benchmarks.
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
         Command::Compare(a) => compare::run(a),
         Command::Resistance(a) => resistance::run(a),
         Command::Viability(a) => viability::run(a),
+        Command::Synergy(a) => synergy::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Bench(a) => bench::run(a),
     };

@@ -174,6 +174,154 @@ fn short(s: &str) -> String {
     }
 }
 
+/// Dose label for a heatmap axis: 4 significant digits ([`crate::figures::format_value`]).
+fn dose_label(x: f64) -> String {
+    crate::figures::format_value(x).unwrap_or_default()
+}
+
+/// Axis title with the unit, e.g. `MI-503 (nM)`.
+fn with_unit(name: &str, unit: &str) -> String {
+    if unit.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name} ({unit})")
+    }
+}
+
+/// Dose–dose response heatmap of a two-drug surface: drug 1 on the rows
+/// (lowest dose at the bottom), drug 2 on the columns, % inhibition on a
+/// sequential 0–100 scale (values outside clamp to the ends), each cell
+/// annotated with its value. `drugs` and `units` label the axes.
+pub fn response_heatmap(
+    s: &preclin_synergy::Surface,
+    drugs: [&str; 2],
+    units: [&str; 2],
+    title: &str,
+) -> crate::HeatmapFigure {
+    let values = grid(s, |c| Some(s.y(c)));
+    heatmap_of(
+        s,
+        drugs,
+        units,
+        title,
+        values,
+        crate::ColorScale::Sequential {
+            min: Some(0.0),
+            max: Some(100.0),
+        },
+        "Inhibition (%)",
+    )
+}
+
+/// Synergy heatmap of a two-drug surface: the per-cell scores of one model
+/// on a diverging scale centred at 0 (red = synergy, blue = antagonism),
+/// annotated; missing scores are hatched cells.
+pub fn synergy_heatmap(
+    s: &preclin_synergy::Surface,
+    synergy: &[Option<f64>],
+    drugs: [&str; 2],
+    units: [&str; 2],
+    title: &str,
+    legend: &str,
+) -> crate::HeatmapFigure {
+    let values = grid(s, |c| synergy.get(c).copied().flatten());
+    heatmap_of(
+        s,
+        drugs,
+        units,
+        title,
+        values,
+        crate::ColorScale::Diverging {
+            center: 0.0,
+            limit: None,
+        },
+        legend,
+    )
+}
+
+fn grid(s: &preclin_synergy::Surface, v: impl Fn(usize) -> Option<f64>) -> Vec<Vec<Option<f64>>> {
+    let (n1, n2) = (s.levels(0).len(), s.levels(1).len());
+    (0..n1)
+        .map(|i| (0..n2).map(|j| v(s.index(&[i, j]))).collect())
+        .collect()
+}
+
+fn heatmap_of(
+    s: &preclin_synergy::Surface,
+    drugs: [&str; 2],
+    units: [&str; 2],
+    title: &str,
+    values: Vec<Vec<Option<f64>>>,
+    scale: crate::ColorScale,
+    legend: &str,
+) -> crate::HeatmapFigure {
+    let annotations = values
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|v| {
+                    v.filter(|x| x.is_finite())
+                        .map(|x| format!("{:.1}", if x.abs() < 0.05 { 0.0 } else { x }))
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect();
+    crate::HeatmapFigure {
+        title: title.to_owned(),
+        x_label: with_unit(drugs[1], units[1]),
+        y_label: with_unit(drugs[0], units[0]),
+        x_ticks: s.levels(1).iter().map(|&x| dose_label(x)).collect(),
+        y_ticks: s.levels(0).iter().map(|&x| dose_label(x)).collect(),
+        y_up: true,
+        values,
+        annotations,
+        scale,
+        legend_label: legend.to_owned(),
+        ..crate::HeatmapFigure::default()
+    }
+}
+
+/// Normalised isobologram of a Chou–Talalay analysis: every combination
+/// point with a CI, at (d₁/Dx₁, d₂/Dx₂) = (d₁·DRI₁⁻¹, d₂·DRI₂⁻¹).
+pub fn isobologram(
+    ct: &preclin_synergy::chou_talalay::ChouTalalay,
+    drugs: [&str; 2],
+    units: [&str; 2],
+    title: &str,
+) -> crate::IsobologramFigure {
+    let points = ct
+        .points
+        .iter()
+        .filter(|p| p.ci.is_some() && p.dri.len() == 2)
+        .filter_map(|p| {
+            let (r1, r2) = (p.dri[0]?, p.dri[1]?);
+            Some(crate::IsoPoint {
+                x: 1.0 / r1,
+                y: 1.0 / r2,
+                label: format!(
+                    "{} {} {} + {} {} {}: fa {:.2}, CI {}",
+                    drugs[0],
+                    dose_label(p.doses[0]),
+                    units[0],
+                    drugs[1],
+                    dose_label(p.doses[1]),
+                    units[1],
+                    p.fa,
+                    crate::figures::format_value(p.ci?).unwrap_or_default()
+                ),
+            })
+        })
+        .collect();
+    crate::IsobologramFigure {
+        title: title.to_owned(),
+        x_label: format!("{}: d / Dx", drugs[0]),
+        y_label: format!("{}: d / Dx", drugs[1]),
+        points,
+        ..crate::IsobologramFigure::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,8 @@
 //! - [`axis`]: linear axes with 1-2-5 ticks and log10 axes with decade ticks.
 //! - [`figures`]: finished figures built from plain input structs: the dose–response figure
 //!   ([`figures::dose_response`]) and the heatmap ([`figures::heatmap`]: synergy, dose–dose
-//!   response and cross-resistance matrices).
+//!   response and cross-resistance matrices), and the normalised isobologram of Chou–Talalay
+//!   ([`figures::isobologram`]).
 //! - [`html`]: the one-file HTML report (inline CSS and SVG, table of contents, provenance
 //!   footer), rendered from an embedded minijinja template.
 //! - [`palette`]: colour-blind-safe colours: Okabe–Ito for series, ColorBrewer RdBu (diverging)
@@ -34,4 +35,5 @@ pub mod svg;
 
 pub use figures::dose_response::{DoseResponseFigure, DoseResponseSeries, Marker, PointSummary};
 pub use figures::heatmap::{ColorScale, HeatmapFigure, ResolvedScale};
+pub use figures::isobologram::{IsoPoint, IsobologramFigure};
 pub use html::{Figure, Provenance, Report, ReportError, Section, Table};

@@ -268,7 +268,104 @@ pub fn generate() -> Vec<(String, String)> {
         files.insert(format!("plate_info_{assay}.csv"), info);
     }
     files.insert("truth.csv".into(), truth_csv);
+    let (combo, combo_truth) = combination_files();
+    files.insert("combination.csv".into(), combo);
+    files.insert("combination_truth.csv".into(), combo_truth);
     files.into_iter().collect()
+}
+
+/// Seed of the combination example (its own stream, so that the
+/// single-agent files do not change when it does).
+pub const COMBINATION_SEED: u64 = SEED + 1;
+
+/// Cell lines of the combination example.
+pub const COMBINATION_LINES: [&str; 2] = ["MV4-11", "MOLM-13"];
+
+/// The combination drugs and their top doses (nM): 7 three-fold doses + 0.
+pub const COMBINATION_DRUGS: [(&str, f64); 2] = [("MI-503", 3000.0), ("quizartinib", 3.0)];
+
+/// True combination surface of a cell line: MI-503 and quizartinib alone
+/// as LL.4 (% inhibition), combined by Bliss independence after quizartinib
+/// shifts MI-503's potency with strength S (see
+/// `preclin_synergy::synth::BlockTruth`). MI-503's
+/// EC50s are the single-agent truths of this example (7-day MTT);
+/// quizartinib's (sub-nanomolar in FLT3-ITD lines) and the synergy strengths
+/// are illustrative, not literature values.
+pub fn combination_truth(line: &str) -> preclin_synergy::synth::BlockTruth {
+    let (mi_ec50, _, _) = truth("MI-503", line);
+    let (qz_ec50, s) = match line {
+        "MV4-11" => (0.6, 40.0),
+        _ => (1.2, 20.0),
+    };
+    preclin_synergy::synth::BlockTruth {
+        emax: [85.0, 90.0],
+        hill: [1.2, 1.5],
+        ec50: [mi_ec50, qz_ec50],
+        synergy: s,
+    }
+}
+
+/// Doses of a combination drug: 0 and seven 3-fold doses from the top,
+/// rounded to 4 significant digits as a dilution sheet prints them.
+pub fn combination_doses(top: f64) -> Vec<f64> {
+    let mut v = vec![0.0];
+    v.extend(doses(top)[..7].iter().rev());
+    v
+}
+
+/// `combination.csv` (SynergyFinder long table, % viability, triplicate
+/// wells) and `combination_truth.csv`.
+fn combination_files() -> (String, String) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(COMBINATION_SEED);
+    let n01 = Normal::new(0.0, 1.0).expect("standard normal");
+    let mut csv =
+        String::from("block_id,cell_line,drug1,drug2,conc1,conc2,response,conc_unit1,conc_unit2\n");
+    let mut tcsv = String::from(
+        "block_id,cell_line,drug,ec50_nM,hill,emax_pct,synergy_strength,mean_excess_over_bliss\n",
+    );
+    let d1 = combination_doses(COMBINATION_DRUGS[0].1);
+    let d2 = combination_doses(COMBINATION_DRUGS[1].1);
+    for (b, line) in COMBINATION_LINES.iter().enumerate() {
+        let t = combination_truth(line);
+        let mut excess = 0.0;
+        for &a in &d1[1..] {
+            for &c in &d2[1..] {
+                excess += t.excess(a, c);
+            }
+        }
+        excess /= ((d1.len() - 1) * (d2.len() - 1)) as f64;
+        for k in 0..2 {
+            let _ = writeln!(
+                tcsv,
+                "{},{line},{},{},{},{},{},{excess:.4}",
+                b + 1,
+                COMBINATION_DRUGS[k].0,
+                t.ec50[k],
+                t.hill[k],
+                t.emax[k],
+                t.synergy
+            );
+        }
+        for &a in &d1 {
+            for &c in &d2 {
+                for _ in 0..3 {
+                    // Viability = 100 − inhibition, with 4 % well-to-well noise.
+                    let v = 100.0 - t.response(a, c) + 4.0 * n01.sample(&mut rng);
+                    let _ = writeln!(
+                        csv,
+                        "{},{line},{},{},{},{},{:.3},nM,nM",
+                        b + 1,
+                        COMBINATION_DRUGS[0].0,
+                        COMBINATION_DRUGS[1].0,
+                        fmt_dose(a),
+                        fmt_dose(c),
+                        v
+                    );
+                }
+            }
+        }
+    }
+    (csv, tcsv)
 }
 
 #[cfg(test)]

@@ -219,6 +219,9 @@ pub fn build(
         figures,
     });
 
+    // 3b. Combination: MI-503 × quizartinib.
+    sections.push(combination_section(example_dir, out, &fig_dir)?);
+
     // 4. NCI-60 and GR metrics (72 h, time zero).
     let mut nci_rows = Vec::new();
     for (assay, _, run) in runs {
@@ -443,5 +446,157 @@ pub fn resistance_section(
             caption: "Cross-resistance heatmap: log2 RF (red = resistant, blue = sensitised), the RF and its significance stars in each cell.".into(),
             svg,
         }],
+    })
+}
+
+/// The combination section: MI-503 × quizartinib in MV4-11 and MOLM-13
+/// (examples/demo/combination.csv), scored by `preclin synergy`'s library
+/// calls, with heatmaps, an isobologram and the truth beside the estimates.
+fn combination_section(example_dir: &Path, out: &Path, fig_dir: &Path) -> anyhow::Result<Section> {
+    use preclin_report::adapt::{isobologram, response_heatmap, synergy_heatmap};
+    use preclin_synergy::chou_talalay::chou_talalay;
+    use preclin_synergy::{BlockOptions, Method, score_block};
+
+    let input = example_dir.join("combination.csv");
+    let table = crate::synergy_input::read_synergy_table(
+        &input,
+        crate::synergy_input::ResponseKind::Viability,
+    )?;
+    let opts = BlockOptions::default();
+    let [(d1, _), (d2, _)] = example::COMBINATION_DRUGS;
+    let mut rows = Vec::new();
+    let mut figures = Vec::new();
+    let mut csv = String::from(
+        "block_id,cell_line,method,score,lower,upper,p_value,truth_excess_over_bliss\n",
+    );
+    for (bi, b) in table.blocks.iter().enumerate() {
+        let line = example::COMBINATION_LINES[bi];
+        let truth = example::combination_truth(line);
+        let t = &truth;
+        let lv1 = b.levels[0].clone();
+        let lv2 = b.levels[1].clone();
+        let mut excess = 0.0;
+        for &a in &lv1[1..] {
+            for &c in &lv2[1..] {
+                excess += t.excess(a, c);
+            }
+        }
+        excess /= ((lv1.len() - 1) * (lv2.len() - 1)) as f64;
+        let r = score_block(b, &opts);
+        for m in Method::ALL {
+            let mr = r.method(m).expect("all methods");
+            let (lo, hi) = mr.ci.unzip();
+            rows.push(vec![
+                line.to_string(),
+                m.name()
+                    .to_uppercase()
+                    .replace("BLISS", "Bliss")
+                    .replace("LOEWE", "Loewe"),
+                sig(mr.summary.mean, 3),
+                format!("{} – {}", sig(lo, 3), sig(hi, 3)),
+                sig(mr.summary.p_value, 2),
+                if m == Method::Bliss {
+                    fmt_f64(excess, Some(3))
+                } else {
+                    String::new()
+                },
+            ]);
+            csv.push_str(&format!(
+                "{},{line},{},{},{},{},{},{}\n",
+                b.id,
+                m.name(),
+                sig(mr.summary.mean, 6),
+                sig(lo, 6),
+                sig(hi, 6),
+                sig(mr.summary.p_value, 4),
+                fmt_f64(excess, Some(6))
+            ));
+        }
+        let units = ["nM", "nM"];
+        let resp = response_heatmap(
+            &r.surface,
+            [d1, d2],
+            units,
+            &format!("{line}: {d1} × {d2}, mean inhibition (%)"),
+        );
+        let bl = r.method(Method::Bliss).expect("bliss");
+        let syn: Vec<Option<f64>> = bl.cells.iter().map(|c| c.synergy).collect();
+        let bliss_fig = synergy_heatmap(
+            &r.surface,
+            &syn,
+            [d1, d2],
+            units,
+            &format!("{line}: Bliss synergy (bootstrap mean)"),
+            "Bliss synergy (%)",
+        );
+        let z = r.method(Method::Zip).expect("zip");
+        let zsyn: Vec<Option<f64>> = z.cells.iter().map(|c| c.synergy).collect();
+        let zip_fig = synergy_heatmap(
+            &r.surface,
+            &zsyn,
+            [d1, d2],
+            units,
+            &format!("{line}: ZIP synergy (bootstrap mean)"),
+            "ZIP δ (%)",
+        );
+        let iso = isobologram(
+            &chou_talalay(&r.surface),
+            [d1, d2],
+            units,
+            &format!("{line}: normalised isobologram"),
+        );
+        for (tag, svg, caption) in [
+            (
+                "response",
+                resp.to_svg(),
+                format!(
+                    "{line}: mean % inhibition (100 − viability, three wells per cell) on the 8 × 8 dose matrix; MI-503 on the rows, quizartinib on the columns."
+                ),
+            ),
+            (
+                "bliss",
+                bliss_fig.to_svg(),
+                format!(
+                    "{line}: Bliss synergy per cell (observed − expected, % inhibition; bootstrap mean over {} iterations, seed {}). Red = more inhibition than independent action predicts.",
+                    r.iterations, r.seed
+                ),
+            ),
+            (
+                "zip",
+                zip_fig.to_svg(),
+                format!("{line}: ZIP δ per cell (SynergyFinder's zero-interaction-potency model)."),
+            ),
+            (
+                "isobologram",
+                iso.to_svg(),
+                format!(
+                    "{line}: normalised isobologram (Chou–Talalay): each combination at (d₁/Dx₁, d₂/Dx₂); below the dashed line CI < 1 (synergism)."
+                ),
+            ),
+        ] {
+            let name = format!("combination_{line}_{tag}.svg");
+            std::fs::write(fig_dir.join(&name), &svg)?;
+            figures.push(Figure {
+                caption: format!("{caption} File: figures/{name}"),
+                svg,
+            });
+        }
+    }
+    std::fs::write(out.join("combination_scores.csv"), &csv)?;
+    Ok(Section {
+        heading: "Combination: MI-503 × quizartinib".into(),
+        paragraphs: vec![
+            "MI-503 (menin inhibitor) with quizartinib (FLT3 inhibitor) in MV4-11 and MOLM-13 (FLT3-ITD, MLL-AF4 / MLL-AF9), an 8 × 8 dose matrix (0 and seven 3-fold doses each) in triplicate wells, % viability read as 100 − v % inhibition. Scores are those of `preclin synergy` (SynergyFinder's Bliss, HSA, Loewe and ZIP; block score = mean over the 49 combination cells; replicates by parametric bootstrap, 100 iterations, seed 123).".into(),
+            "The data were simulated from known curves (examples/demo/combination_truth.csv): each drug alone as a log-logistic curve, combined by Bliss independence after quizartinib raises MI-503's potency (EC50 divided by up to 5 in MV4-11 and 3 in MOLM-13). The last column gives the true mean excess over Bliss independence over the combination cells, which the Bliss score estimates.".into(),
+        ],
+        tables: vec![Table {
+            caption: "Block synergy scores (% inhibition) with 95 % bootstrap intervals".into(),
+            headers: ["cell line", "model", "score", "95% CI", "p", "truth (excess over Bliss)"]
+                .map(String::from)
+                .to_vec(),
+            rows,
+            notes: vec!["Positive = synergy. p = SynergyFinder's exp(−0.717z − 0.416z²), z = |mean|/sd over the cell means. Truth-vs-estimate is exact only for Bliss; HSA, Loewe and ZIP use other reference models.".into()],
+        }],
+        figures,
     })
 }

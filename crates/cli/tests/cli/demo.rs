@@ -49,6 +49,28 @@ fn demo_writes_report_figures_and_truth_check() {
         .filter(|p| p.extension().is_some_and(|e| e == "svg"))
         .collect();
     assert!(svgs.len() >= 4, "one figure per compound: {svgs:?}");
+    // The combination section: heatmaps and isobolograms per cell line, and
+    // the Bliss estimate's interval covers the simulated truth.
+    assert!(html.contains("Combination: MI-503 × quizartinib"));
+    for line in ["MV4-11", "MOLM-13"] {
+        for tag in ["response", "bliss", "zip", "isobologram"] {
+            assert!(
+                out.join(format!("figures/combination_{line}_{tag}.svg"))
+                    .exists(),
+                "{line} {tag}"
+            );
+        }
+    }
+    let scores = Csv::read(&out.join("combination_scores.csv"));
+    scores.assert_no_non_finite("combination_scores.csv", &[]);
+    for line in ["MV4-11", "MOLM-13"] {
+        let i = scores.find(&["cell_line", "method"], &[line, "bliss"]);
+        let truth = scores.num(i, "truth_excess_over_bliss");
+        assert!(
+            scores.num(i, "lower") <= truth && truth <= scores.num(i, "upper"),
+            "{line}: truth {truth} outside the Bliss interval"
+        );
+    }
     for p in &svgs {
         assert!(read(p).contains("<svg"), "{}", p.display());
     }

@@ -11,6 +11,7 @@
 //! | [`compare`] | `preclin compare` (drc's S.alba against the scipy reference, JSON, errors) and `preclin resistance` (the bundled cross-resistance example) |
 //! | [`viability`] | `preclin viability` on the bundled example study |
 //! | [`demo`] | `preclin demo` and `preclin bench fit` |
+//! | [`synergy`] | `preclin synergy` on SynergyFinder's example tables, aliases, replicates, Chou–Talalay, bad input |
 
 mod common;
 mod compare;
@@ -18,4 +19,5 @@ mod demo;
 mod errors;
 mod fit;
 mod grouping;
+mod synergy;
 mod viability;

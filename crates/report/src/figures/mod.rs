@@ -5,6 +5,7 @@
 
 pub mod dose_response;
 pub mod heatmap;
+pub mod isobologram;
 mod layout;
 
 use crate::svg::{Color, Style, Svg};
