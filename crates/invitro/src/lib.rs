@@ -35,6 +35,7 @@
 //! | [`viability`] | wells → curves → fits, NCI / GR metrics, experiments, selectivity |
 //! | [`simulate`] | simulated readings with known truth, matrix-export writer |
 //! | [`export`] | CSV writers |
+//! | [`qpcr`] | qRT-PCR: Cq import (tidy, RDML, QuantStudio/StepOne, Bio-Rad CFX), ΔΔCt / Pfaffl, standard curves, geNorm, tests on ΔCt, MIQE QC |
 
 mod grid;
 
@@ -43,6 +44,7 @@ pub mod layout;
 pub mod normalize;
 pub mod plate;
 pub mod qc;
+pub mod qpcr;
 pub mod reader;
 pub mod simulate;
 pub mod table;
