@@ -334,7 +334,9 @@ pub fn relative_expression(set: &CqSet, opts: &DdctOptions) -> Result<DdctResult
     for gene in &targets {
         let w = weight(gene)?;
         // Per group: (target ct, reference ct, ΔCt) of samples with ΔCt.
-        let mut per_group: Vec<(Vec<f64>, Vec<f64>, Vec<f64>, usize, usize)> = Vec::new();
+        // (target Cts, reference Cts, ΔCts, not detected, spread-flagged)
+        type Acc = (Vec<f64>, Vec<f64>, Vec<f64>, usize, usize);
+        let mut per_group: Vec<Acc> = Vec::new();
         for g in &group_order {
             let (mut tv, mut rv, mut dv, mut nd, mut spread) = (vec![], vec![], vec![], 0, 0);
             for s in sample_order.iter().filter(|s| group_of[*s].0 == g) {

@@ -158,14 +158,18 @@ pub fn standard_curves(set: &CqSet, cq_limit: f64) -> Vec<StandardCurve> {
                 // A steeper slope (more negative) means a lower efficiency.
                 sc.efficiency_pct_lower = pct(lo);
                 sc.efficiency_pct_upper = pct(hi);
-                if sc.efficiency_pct.is_none_or(|p| !(90.0..=110.0).contains(&p)) {
+                if sc
+                    .efficiency_pct
+                    .is_none_or(|p| !(90.0..=110.0).contains(&p))
+                {
                     sc.flags.push("efficiency_out_of_range".into());
                 }
                 if sc.r2.is_none_or(|r| r < 0.98) {
                     sc.flags.push("low_r2".into());
                 }
                 if used.iter().any(|(q, c)| {
-                    preclin_stats::desc::mean(c).is_some_and(|m| (m - f.predict(q.log10())).abs() > 0.5)
+                    preclin_stats::desc::mean(c)
+                        .is_some_and(|m| (m - f.predict(q.log10())).abs() > 0.5)
                 }) {
                     sc.flags.push("level_off_line".into());
                 }

@@ -193,7 +193,9 @@ fn records_from_grid(
             replicate: None,
             well: text(cols.well),
             plate: None,
-            quantity: cols.quantity.and_then(|c| parse_quantity(get(c), delimiter)),
+            quantity: cols
+                .quantity
+                .and_then(|c| parse_quantity(get(c), delimiter)),
             excluded: cols.omit.is_some_and(|c| truthy(get(c))),
             line: row.line,
             ncopy: None,
@@ -225,11 +227,7 @@ pub fn parse_instrument_text(text: &str, file: &str) -> Result<Option<CqSet>, Qp
                 continue;
             };
             // Parse from this line on; line numbers are shifted back.
-            let rest: String = text
-                .lines()
-                .skip(i)
-                .collect::<Vec<_>>()
-                .join("\n");
+            let rest: String = text.lines().skip(i).collect::<Vec<_>>().join("\n");
             let mut rows = grid::parse_delimited(&rest, d, file)?;
             for r in &mut rows {
                 r.line += i;
@@ -285,7 +283,10 @@ mod tests {
         assert_eq!(set.format, "quantstudio");
         assert_eq!(set.records.len(), 3);
         let r = &set.records[0];
-        assert_eq!((r.sample.as_str(), r.gene.as_str(), r.cq), ("DMSO-1", "MEIS1", Some(24.512)));
+        assert_eq!(
+            (r.sample.as_str(), r.gene.as_str(), r.cq),
+            ("DMSO-1", "MEIS1", Some(24.512))
+        );
         assert_eq!(r.group.as_deref(), Some("DMSO"));
         assert_eq!(r.line, 10);
         assert_eq!(r.well.as_deref(), Some("A1"));
@@ -307,7 +308,9 @@ mod tests {
         assert_eq!(set.records[1].cq, None);
         // A Ct out of range names the line.
         let bad = text.replace("24.80", "99");
-        let e = parse_instrument_text(&bad, "cfx.csv").unwrap_err().to_string();
+        let e = parse_instrument_text(&bad, "cfx.csv")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2") && e.contains("out of range"), "{e}");
     }
 

@@ -243,9 +243,7 @@ impl RdmlFile {
                 for re in children(r, "react") {
                     let react = id_of(re).unwrap_or_default();
                     let sample = child(re, "sample").and_then(id_of).ok_or_else(|| {
-                        err(format!(
-                            "reaction '{react}' of run '{run}' names no sample"
-                        ))
+                        err(format!("reaction '{react}' of run '{run}' names no sample"))
                     })?;
                     for d in children(re, "data") {
                         let target = child(d, "tar").and_then(id_of).ok_or_else(|| {
@@ -458,7 +456,7 @@ impl RdmlFile {
             let line = i + 2;
             let cq = match r.cq {
                 None => None,
-                Some(v) if v == -1.0 => None,
+                Some(-1.0) => None,
                 Some(v) => Some(check_ct(v, &source, line, &r.sample, &r.target)?),
             };
             let group = prop.as_ref().and_then(|p| {

@@ -155,7 +155,11 @@ pub fn qc(set: &CqSet, reference: &[String], opts: &QcOptions) -> Vec<QcFlag> {
                 if c < opts.cq_limit {
                     out.push(base(
                         Severity::Warning,
-                        if ntc { "ntc_amplification" } else { "nrt_amplification" },
+                        if ntc {
+                            "ntc_amplification"
+                        } else {
+                            "nrt_amplification"
+                        },
                         format!(
                             "{what} control amplified at Cq {} (limit {}): contamination{}",
                             fmt(c),
@@ -244,12 +248,7 @@ pub fn qc(set: &CqSet, reference: &[String], opts: &QcOptions) -> Vec<QcFlag> {
         message,
     };
     if present.len() >= 2 {
-        if let Ok(g) = genorm_from_set(
-            set,
-            &present,
-            QuantitySource::Cq,
-            &Default::default(),
-        ) {
+        if let Ok(g) = genorm_from_set(set, &present, QuantitySource::Cq, &Default::default()) {
             let m = g.ranking.iter().map(|r| r.1).fold(0.0, f64::max);
             let genes = present.join(", ");
             if m > opts.max_reference_m {

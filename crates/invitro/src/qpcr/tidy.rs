@@ -198,11 +198,14 @@ impl CqSet {
 #[allow(clippy::result_unit_err)]
 pub fn parse_ct(text: &str, decimal_comma: bool) -> Result<Option<f64>, ()> {
     let t = text.trim();
-    if NOT_DETECTED_TOKENS.iter().any(|k| t.eq_ignore_ascii_case(k)) {
+    if NOT_DETECTED_TOKENS
+        .iter()
+        .any(|k| t.eq_ignore_ascii_case(k))
+    {
         return Ok(None);
     }
     match crate::grid::parse_number(t, decimal_comma) {
-        Some(v) if v == -1.0 => Ok(None),
+        Some(-1.0) => Ok(None),
         Some(v) => Ok(Some(v)),
         None => Err(()),
     }
@@ -408,7 +411,17 @@ mod tests {
 
     #[test]
     fn not_detected_spellings() {
-        for s in ["Undetermined", "N/A", "", " na ", "NaN", "-1", "-1.0", "No Ct", "-"] {
+        for s in [
+            "Undetermined",
+            "N/A",
+            "",
+            " na ",
+            "NaN",
+            "-1",
+            "-1.0",
+            "No Ct",
+            "-",
+        ] {
             assert_eq!(parse_ct(s, false), Ok(None), "{s}");
         }
         assert_eq!(parse_ct("27.5", false), Ok(Some(27.5)));
@@ -446,7 +459,10 @@ mod tests {
         assert_eq!(set.records[1].line, 3);
         let t = Table::parse_text("sample,group,gene,ct\ns1,A,G,75\n", "t.csv").unwrap();
         let e = from_table(&t).unwrap_err().to_string();
-        assert!(e.contains("line 2") && e.contains("s1") && e.contains("out of range"), "{e}");
+        assert!(
+            e.contains("line 2") && e.contains("s1") && e.contains("out of range"),
+            "{e}"
+        );
         let t = Table::parse_text("sample,group,gene,ct\ns1,A,G,high\n", "t.csv").unwrap();
         let e = from_table(&t).unwrap_err().to_string();
         assert!(e.contains("line 2") && e.contains("'high'"), "{e}");
