@@ -35,10 +35,12 @@
 //! | [`viability`] | wells → curves → fits, NCI / GR metrics, experiments, selectivity |
 //! | [`simulate`] | simulated readings with known truth, matrix-export writer |
 //! | [`export`] | CSV writers |
+//! | [`colony`] | colony-forming (CFU) assays: colonies per 10ⁿ cells, % of vehicle, t / Dunnett / quasi-Poisson tests, serial replating |
 //! | [`qpcr`] | qRT-PCR: Cq import (tidy, RDML, QuantStudio/StepOne, Bio-Rad CFX), ΔΔCt / Pfaffl, standard curves, geNorm, tests on ΔCt, MIQE QC |
 
 mod grid;
 
+pub mod colony;
 pub mod export;
 pub mod layout;
 pub mod normalize;
