@@ -239,6 +239,8 @@ pub struct ColonyRow {
     pub n: usize,
     /// Dishes.
     pub n_dishes: usize,
+    /// Sample means (per 10ⁿ cells when cells were given), in file order.
+    pub values: Vec<f64>,
     /// Mean colonies (per 10ⁿ cells when cells were given) over sample means.
     pub mean_colonies: Option<f64>,
     /// SD of the sample means.
@@ -504,6 +506,7 @@ pub fn analyse(
                     .sum(),
                 mean_colonies: mean,
                 sd: desc::sd(&m),
+                values: m.clone(),
                 sem: desc::sem(&m),
                 percent_of_control: mean
                     .zip(control_mean.filter(|c| *c > 0.0))

@@ -6,13 +6,14 @@
 //!   `-0` ever written, XML escaping, content-derived ids) and a text-width estimate used to lay
 //!   out labels.
 //! - [`axis`]: linear axes with 1-2-5 ticks and log10 axes with decade ticks.
-//! - [`figures`]: finished figures built from plain input structs; so far the dose–response
-//!   figure ([`figures::dose_response`]).
+//! - [`figures`]: finished figures built from plain input structs: the dose–response
+//!   figure ([`figures::dose_response`]), grouped bar charts ([`figures::bars`]) and their
+//!   qPCR fold-change ([`figures::fold_change`]) and colony ([`figures::cfu`]) figures.
 //! - [`html`]: the one-file HTML report (inline CSS and SVG, table of contents, provenance
 //!   footer), rendered from an embedded minijinja template.
 //! - [`palette`]: the Okabe–Ito colour-blind-safe palette.
 //! - [`adapt`]: builds figure inputs from analysis results (a fitted
-//!   [`preclin_curve::Fit`] and its observations).
+//!   [`preclin_curve::Fit`] and its observations, a ΔΔCt result, a colony result).
 //!
 //! What it **is not**: it does not run analyses, fit curves, read instrument files or write
 //! files. Figures take their own plain input structs (for example
