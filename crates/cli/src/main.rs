@@ -5,12 +5,15 @@
 //! computed in a library crate.
 
 mod bench;
+mod cfu;
 mod demo;
 mod fit;
 mod fit_table;
 mod format;
 mod input;
 mod provenance;
+mod qpcr;
+mod table_out;
 mod viability;
 
 use std::process::ExitCode;
@@ -31,6 +34,13 @@ enum Command {
     Fit(fit::FitArgs),
     /// Raw plate-reader plates + layout → normalised table, curve fits and QC.
     Viability(viability::ViabilityArgs),
+    /// qRT-PCR relative expression (ΔΔCt / Pfaffl) with error bands, CIs and
+    /// tests; `qpcr efficiency` (standard curves), `qpcr genorm`.
+    Qpcr(Box<qpcr::QpcrArgs>),
+    /// What an RDML file holds; export its reaction table or a tidy Cq table.
+    Rdml(qpcr::RdmlArgs),
+    /// Colony-forming-unit assays: colonies per 10^n cells, % of vehicle, tests.
+    Cfu(cfu::CfuArgs),
     /// Run the bundled example study end to end into an HTML report.
     Demo(demo::DemoArgs),
     /// Throughput benchmarks.
@@ -42,6 +52,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Fit(a) => fit::run(a),
         Command::Viability(a) => viability::run(a),
+        Command::Qpcr(a) => qpcr::run(*a),
+        Command::Rdml(a) => qpcr::run_rdml(a),
+        Command::Cfu(a) => cfu::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Bench(a) => bench::run(a),
     };

@@ -10,10 +10,14 @@
 //! | [`errors`] | bad inputs: exit status 2 and messages naming file, line and column |
 //! | [`viability`] | `preclin viability` on the bundled example study |
 //! | [`demo`] | `preclin demo` and `preclin bench fit` |
+//! | [`qpcr`] | `preclin qpcr` (pcr's examples, RDML, instrument exports, XLSX, tests, errors), `qpcr efficiency`, `qpcr genorm`, `preclin rdml` |
+//! | [`cfu`] | `preclin cfu` (summaries, tests, rounds, errors) |
 
+mod cfu;
 mod common;
 mod demo;
 mod errors;
 mod fit;
 mod grouping;
+mod qpcr;
 mod viability;
