@@ -261,8 +261,8 @@ pub struct ColonyRow {
     pub p_adjusted: Option<f64>,
     /// `100·mean/mean(first round)` for the same group.
     pub percent_of_first_round: Option<f64>,
-    /// Flags: `single_sample`, `control_zero`, `glm_dish_level`,
-    /// `glm_not_converged`, `no_test`.
+    /// Flags: `single_sample`, `control_zero`, `control_absent` (no control
+    /// in this round), `glm_dish_level`, `glm_not_converged`, `no_test`.
     pub flags: Vec<String>,
 }
 
@@ -381,8 +381,18 @@ pub fn analyse(
                 .filter(|m| *m > 0.0)
                 .map(|m| 100.0 + 100.0 * d / m)
         };
-        match opts.test {
-            ColonyTest::Welch | ColonyTest::Pooled => {
+        let test = if control.is_empty() {
+            None
+        } else {
+            Some(opts.test)
+        };
+        match test {
+            None => {
+                for t in &mut tests {
+                    t.4.push("control_absent".into());
+                }
+            }
+            Some(ColonyTest::Welch | ColonyTest::Pooled) => {
                 for (k, g) in others.iter().enumerate() {
                     let x = means_of(g);
                     let r = if opts.test == ColonyTest::Welch {
@@ -397,7 +407,7 @@ pub fn analyse(
                     }
                 }
             }
-            ColonyTest::Dunnett => {
+            Some(ColonyTest::Dunnett) => {
                 let xs: Vec<Vec<f64>> = others.iter().map(|g| means_of(g)).collect();
                 let sl: Vec<&[f64]> = xs.iter().map(Vec::as_slice).collect();
                 if let Some(d) = dunnett::dunnett(&control, &sl, 0.95) {
@@ -408,7 +418,7 @@ pub fn analyse(
                     }
                 }
             }
-            ColonyTest::QuasiPoisson | ColonyTest::Poisson => {
+            Some(ColonyTest::QuasiPoisson | ColonyTest::Poisson) => {
                 let sample_level = present.iter().all(|g| means_of(g).len() >= 2);
                 // Observations: (group index in present, count, cells)
                 let mut obs: Vec<(usize, f64, Option<f64>)> = Vec::new();
@@ -606,5 +616,22 @@ e3,MI-2,1,8,1000\ne3,MI-2,2,10,1000\ne3,MI-2,3,13,1000\n";
         let d2 = &r.rows[3];
         assert_eq!((d2.round.as_deref(), d2.group.as_str()), (Some("2"), "D"));
         assert!((d2.percent_of_first_round.unwrap() - 100.0 * 11.0 / 45.0).abs() < 1e-9);
+        // A round without the control: no test, flagged, for every test.
+        let d = read_dishes(&table(
+            "sample,group,colonies,round\ne1,V,100,1\ne2,V,110,1\ne1,D,50,1\ne2,D,40,1\ne1,D,10,2\ne2,D,12,2\n",
+        ))
+        .unwrap();
+        for test in [
+            ColonyTest::Welch,
+            ColonyTest::Dunnett,
+            ColonyTest::QuasiPoisson,
+        ] {
+            let mut o = ColonyOptions::new("V");
+            o.test = test;
+            let r = analyse(&d, "x.csv", &o).unwrap();
+            let last = r.rows.last().unwrap();
+            assert_eq!(last.round.as_deref(), Some("2"));
+            assert!(last.p_value.is_none() && last.flags.contains(&"control_absent".to_string()));
+        }
     }
 }
