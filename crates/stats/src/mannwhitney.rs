@@ -24,6 +24,10 @@
 use crate::dist::normal_cdf;
 use serde::Serialize;
 
+/// Largest number of pairwise differences formed for the Hodges–Lehmann
+/// estimate (beyond it, estimate and CI are NaN; the test is unaffected).
+pub const MAX_PAIRS: usize = 20_000_000;
+
 /// Result of [`mann_whitney`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MannWhitney {
@@ -107,15 +111,23 @@ pub fn mann_whitney(x: &[f64], y: &[f64]) -> Option<MannWhitney> {
     let (mf, nf) = (m as f64, n as f64);
     let u = rx - mf * (mf + 1.0) / 2.0;
     let mn = mf * nf;
-    let mut diffs: Vec<f64> = Vec::with_capacity(m * n);
-    for &a in x {
-        for &b in y {
-            diffs.push(a - b);
+    // The Hodges–Lehmann estimate needs all m·n differences; above
+    // MAX_PAIRS it is not computed (NaN) to bound memory.
+    let mut diffs: Vec<f64> = Vec::new();
+    if m * n <= MAX_PAIRS {
+        diffs.reserve(m * n);
+        for &a in x {
+            for &b in y {
+                diffs.push(a - b);
+            }
         }
     }
     diffs.sort_by(f64::total_cmp);
     let k = diffs.len();
-    let estimate = if k % 2 == 1 {
+    let hl = k > 0;
+    let estimate = if !hl {
+        f64::NAN
+    } else if k % 2 == 1 {
         diffs[k / 2]
     } else {
         0.5 * (diffs[k / 2 - 1] + diffs[k / 2])
@@ -145,8 +157,8 @@ pub fn mann_whitney(x: &[f64], y: &[f64]) -> Option<MannWhitney> {
             p_two_sided: p,
             exact: true,
             estimate,
-            ci_lower: diffs[q - 1],
-            ci_upper: diffs[l.min(k - 1)],
+            ci_lower: if hl { diffs[q - 1] } else { f64::NAN },
+            ci_upper: if hl { diffs[l.min(k - 1)] } else { f64::NAN },
         })
     } else {
         let nn = mf + nf;
@@ -159,7 +171,7 @@ pub fn mann_whitney(x: &[f64], y: &[f64]) -> Option<MannWhitney> {
         } else {
             (1.0, false)
         };
-        let (lo, hi) = if sd_ok {
+        let (lo, hi) = if sd_ok && hl {
             let qf = (mn / 2.0 - 1.959_963_984_540_054 * (mn * (nn + 1.0) / 12.0).sqrt()).floor();
             let q = (qf.max(1.0) as usize).min(k);
             (diffs[q - 1], diffs[(k - q).min(k - 1)])

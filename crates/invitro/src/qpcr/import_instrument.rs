@@ -25,7 +25,9 @@
 //! or `Fluor`; a QuantStudio table by `Sample Name`, `Target Name` and a Ct
 //! column. When a name occurs twice (QuantStudio repeats `Target Name` and
 //! `Task` at the end), the first occurrence is used. Wells without a sample
-//! name are empty wells and are skipped. Not-detected spellings
+//! name are empty wells and are skipped, except standards and controls
+//! (CFX leaves standards unnamed), which are named after their type cell
+//! (`Std-01`, `NTC`). Not-detected spellings
 //! (`Undetermined`, `NaN`, empty, …) follow [`super::tidy::parse_ct`].
 //! Quantities may use thousands separators (`100,000,000.000`) in
 //! tab-separated files.
@@ -152,11 +154,16 @@ fn records_from_grid(
             break;
         }
         let get = |c: usize| row.cells.get(c).map(String::as_str).unwrap_or("");
-        let sample = get(cols.sample).trim();
         let gene = get(cols.gene).trim();
-        if sample.is_empty() {
-            continue;
-        }
+        let type_cell = cols.stype.map(get).unwrap_or("").trim();
+        // A well without a sample name is an empty well, unless its type
+        // says it is a control or standard (CFX leaves standards unnamed):
+        // it is then named after its type cell (e.g. `Std-01`).
+        let sample = match get(cols.sample).trim() {
+            "" if SampleType::parse(type_cell) != SampleType::Unknown => type_cell,
+            "" => continue,
+            s => s,
+        };
         if gene.is_empty() {
             return Err(QpcrError::EmptyCell {
                 file: file.to_string(),
