@@ -366,7 +366,7 @@ pub fn read_group_sheet(path: impl AsRef<Path>) -> Result<BTreeMap<String, Strin
     let t = Table::read(path)?;
     let s = t.column("sample")?;
     let g = t.column("group")?;
-    let mut map = BTreeMap::new();
+    let mut map: BTreeMap<String, (String, usize)> = BTreeMap::new();
     for row in &t.rows {
         let (Some(sample), Some(group)) = (row.text(s), row.text(g)) else {
             return Err(QpcrError::EmptyCell {
@@ -379,20 +379,21 @@ pub fn read_group_sheet(path: impl AsRef<Path>) -> Result<BTreeMap<String, Strin
                 },
             });
         };
-        if let Some(prev) = map.insert(sample.to_string(), group.to_string()) {
+        if let Some((prev, line)) = map.get(sample) {
             if prev != group {
                 return Err(QpcrError::SampleInTwoGroups {
                     file: t.source.clone(),
                     sample: sample.to_string(),
-                    first: prev,
-                    first_line: 0,
+                    first: prev.clone(),
+                    first_line: *line,
                     second: group.to_string(),
                     second_line: row.line,
                 });
             }
         }
+        map.insert(sample.to_string(), (group.to_string(), row.line));
     }
-    Ok(map)
+    Ok(map.into_iter().map(|(k, (g, _))| (k, g)).collect())
 }
 
 /// Sets the group of every record whose sample is in `groups` (overriding
