@@ -596,6 +596,15 @@ e3,MI-2,1,8,1000\ne3,MI-2,2,10,1000\ne3,MI-2,3,13,1000\n";
                 assert!((t.rate_ratio.unwrap() - 110.0 / 479.0).abs() < 1e-9);
                 assert!(t.flags.is_empty(), "{:?}", t.flags);
             }
+            if test == ColonyTest::QuasiPoisson {
+                // statsmodels 0.15.0: GLM(sample totals, [1, MI-2], Poisson,
+                // offset=log(3000)).fit(scale="X2"), t test with 4 df
+                // (scipy 1.17.1): p 2.1571267968505976e-4, 95 % interval of
+                // the rate ratio ×100: 16.68394301007739 – 31.609355858794757.
+                assert!((t.p_value.unwrap() - 2.1571267968505976e-4).abs() < 1e-9 * 2.2e-4);
+                assert!((t.ci_lower.unwrap() - 16.68394301007739).abs() < 1e-9);
+                assert!((t.ci_upper.unwrap() - 31.609355858794757).abs() < 1e-9);
+            }
         }
     }
 

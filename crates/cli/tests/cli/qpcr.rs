@@ -267,6 +267,7 @@ fn tests_and_dunnett_columns() {
         assert!(csv.num(r, "p_adjusted") >= csv.num(r, "p_value") - 1e-15);
         assert!(csv.num(r, "ci_lower") < csv.num(r, "fold_change"));
         assert!(csv.num(r, "ci_upper") > csv.num(r, "fold_change"));
+        assert_eq!(csv.cell(r, "anova_p").is_empty(), test != "dunnett");
     }
 }
 
