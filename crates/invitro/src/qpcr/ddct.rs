@@ -451,3 +451,60 @@ pub fn relative_expression(set: &CqSet, opts: &DdctOptions) -> Result<DdctResult
         options: opts.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::qpcr::replicates::Undetected;
+    use crate::qpcr::tidy::from_table;
+    use crate::table::Table;
+
+    fn set(csv: &str) -> CqSet {
+        from_table(&Table::parse_text(csv, "t.csv").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn not_detected_single_sample_and_substitution() {
+        let s = set("sample,group,gene,ct\n\
+            c1,C,ACTB,18\nc1,C,G,25\nc2,C,ACTB,18.2\nc2,C,G,25.4\n\
+            t1,T,ACTB,18.1\nt1,T,G,Undetermined\nt2,T,ACTB,18\nt2,T,G,27\n\
+            u1,U,ACTB,18\nu1,U,G,N/A\n");
+        let r = relative_expression(&s, &DdctOptions::new(&["ACTB"], "C")).unwrap();
+        let t = r.rows.iter().find(|x| x.group == "T").unwrap();
+        assert_eq!((t.n, t.n_not_detected), (1, 1));
+        assert!(t.flags.contains(&"single_sample".to_string()));
+        assert!(t.flags.contains(&"not_detected".to_string()));
+        assert!(t.error.is_none() && t.fold_lower.is_none() && t.p_value.is_none());
+        assert!((t.delta_delta_ct.unwrap() - (9.0 - 7.1)).abs() < 1e-12);
+        // A group whose every sample is not detected has a row with no values.
+        let u = r.rows.iter().find(|x| x.group == "U").unwrap();
+        assert_eq!((u.n, u.n_not_detected), (0, 1));
+        assert!(u.fold_change.is_none());
+        // Substituting 40 cycles gives a (lower) bound for the fold change.
+        let mut o = DdctOptions::new(&["ACTB"], "C");
+        o.replicates.undetected = Undetected::Substitute(40.0);
+        let r = relative_expression(&s, &o).unwrap();
+        let u = r.rows.iter().find(|x| x.group == "U").unwrap();
+        assert!((u.delta_delta_ct.unwrap() - (22.0 - 7.1)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn control_not_detected() {
+        let s = set("sample,group,gene,ct\nc1,C,ACTB,18\nc1,C,G,\nt1,T,ACTB,18\nt1,T,G,25\n");
+        let r = relative_expression(&s, &DdctOptions::new(&["ACTB"], "C")).unwrap();
+        for row in &r.rows {
+            assert!(row.delta_delta_ct.is_none());
+            assert!(row.flags.contains(&"control_not_detected".to_string()));
+        }
+    }
+
+    #[test]
+    fn controls_and_standards_are_not_quantified() {
+        let s = set(
+            "sample,group,gene,ct,sample_type\nc1,C,ACTB,18,\nc1,C,G,25,\nntc,,G,33,ntc\nstd1,,G,20,std\n",
+        );
+        let r = relative_expression(&s, &DdctOptions::new(&["ACTB"], "C")).unwrap();
+        assert_eq!(r.rows.len(), 1);
+        assert_eq!(r.samples.len(), 1);
+    }
+}
