@@ -17,9 +17,10 @@
 //! P(max_i |T_i| > c) = ∫₀^∞ f_S(s) ∫ φ(z) [1 − Π_i (1 − a_i(z, cs))] dz ds,
 //! a_i(z, x) = Φ((−x − λ_i z)/√(1−λ_i²)) + Φ((−x + λ_i z)/√(1−λ_i²)),
 //! ```
-//! where `S = √(χ²_ν/ν)`. Both integrals are evaluated by adaptive
-//! Gauss–Kronrod quadrature ([`crate::quad`]) to a relative accuracy of about
-//! 1e-9, and the complement is formed inside the integral (`1 − Π(1 − a)` as
+//! where `S = √(χ²_ν/ν)`. Both integrals are evaluated by globally adaptive
+//! Gauss–Kronrod quadrature with break points at the peaks of the integrands
+//! ([`crate::quad::integrate_points`]) to a relative accuracy of about 1e-9
+//! (one comparison: the t tail itself), and the complement is formed inside the integral (`1 − Π(1 − a)` as
 //! `−expm1(Σ ln(1 − a))`), so small p-values keep their relative accuracy.
 //! This is deterministic; scipy and `mvtnorm` integrate the same probability
 //! by randomised quasi-Monte Carlo (about 1e-4 absolute error).
@@ -29,8 +30,8 @@
 //! `P(max_j |T_j| ≤ c) = level`.
 
 use crate::desc;
-use crate::dist::{ln_gamma, normal_cdf, t_quantile};
-use crate::quad::integrate;
+use crate::dist::{ln_gamma, normal_cdf, t_quantile, t_two_sided_p};
+use crate::quad::integrate_points;
 use serde::Serialize;
 
 /// One treatment-vs-control comparison of [`dunnett`].
@@ -87,6 +88,16 @@ pub fn max_abs_sf(c: f64, lambdas: &[f64], df: f64) -> f64 {
         return 0.0;
     }
     let sig: Vec<f64> = lambdas.iter().map(|l| (1.0 - l * l).sqrt()).collect();
+    let lam_max = lambdas.iter().copied().fold(0.0, f64::max);
+    let lam_min = lambdas.iter().copied().fold(1.0, f64::min);
+    if lambdas.len() == 1 {
+        // One comparison: the (two-sided) t or normal tail itself.
+        return if df == f64::INFINITY {
+            2.0 * normal_cdf(-c)
+        } else {
+            t_two_sided_p(c, df)
+        };
+    }
     let normal = |x: f64| -> f64 {
         // P(max |X_i| > x) for the multivariate normal.
         let inner = |z: f64| {
@@ -98,7 +109,18 @@ pub fn max_abs_sf(c: f64, lambdas: &[f64], df: f64) -> f64 {
             let phi = (-0.5 * z * z).exp() * 0.398_942_280_401_432_7;
             phi * -ln_all_inside.exp_m1()
         };
-        integrate(inner, -10.0, 10.0, 1e-300, 1e-10, 400).value
+        // Given |X_i| > x, Z lies near ±λ_i x (sd ≤ 1), and the φ(z) mass is
+        // near 0: panel edges around those points so no peak is missed.
+        let half = 9.0 + lam_max * x;
+        let (lo_m, hi_m) = (lam_min * x, lam_max * x);
+        let mut cuts = vec![-half, -3.0, 3.0, half];
+        if hi_m > 3.0 {
+            cuts.extend([-hi_m - 3.0, hi_m + 3.0, -lo_m + 3.0, lo_m - 3.0]);
+        }
+        cuts.retain(|c| c.abs() <= half);
+        cuts.sort_by(f64::total_cmp);
+        cuts.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+        integrate_points(inner, &cuts, 1e-300, 1e-9, 400).value
     };
     if df == f64::INFINITY {
         return normal(c).clamp(0.0, 1.0);
@@ -116,23 +138,22 @@ pub fn max_abs_sf(c: f64, lambdas: &[f64], df: f64) -> f64 {
             w * normal(c * v.exp())
         }
     };
-    // The outer integrand peaks near v = 0 with width ~1/√(2ν): split there
-    // so that the first panels see it.
-    let w = 1.0 / (2.0 * df).sqrt();
-    let cuts = [
-        v_lo,
-        (-8.0 * w).max(v_lo),
-        0.0_f64.clamp(v_lo, v_hi),
-        (8.0 * w).min(v_hi),
-        v_hi,
-    ];
-    let mut total = 0.0;
-    for p in cuts.windows(2) {
-        if p[1] > p[0] {
-            total += integrate(outer, p[0], p[1], 1e-300, 1e-10, 400).value;
-        }
+    // The outer integrand peaks near v = 0 for moderate p and, for tiny p,
+    // near v* = ½ ln(ν/(ν + c²)) (where the normal tail e^{−c²s²/2} meets the
+    // density of S) with width ~ 1/√(2(ν + c²)): panel edges around both.
+    let w0 = 1.0 / (2.0 * df).sqrt();
+    let v_star = 0.5 * (df / (df + c * c)).ln();
+    let w1 = 1.0 / (2.0 * (df + c * c)).sqrt();
+    let mut cuts = vec![v_lo, v_hi, -8.0 * w0, 8.0 * w0];
+    for m in [-12.0, -4.0, 4.0, 12.0] {
+        cuts.push(v_star + m * w1);
     }
-    total.clamp(0.0, 1.0)
+    cuts.retain(|v| (v_lo..=v_hi).contains(v));
+    cuts.sort_by(f64::total_cmp);
+    cuts.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
+    integrate_points(outer, &cuts, 1e-300, 1e-9, 400)
+        .value
+        .clamp(0.0, 1.0)
 }
 
 /// The `c` with `P(max_i |T_i| ≤ c) = level` (see [`max_abs_sf`]); NaN for
@@ -255,16 +276,30 @@ pub fn dunnett(control: &[f64], treatments: &[&[f64]], level: f64) -> Option<Dun
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dist::t_two_sided_p;
 
     #[test]
     fn one_comparison_is_the_t_test() {
+        // One comparison uses the t tail directly. For two correlated
+        // comparisons the integral must lie between P(|T| > c) and the
+        // Bonferroni bound 2·P(|T| > c).
+        for &(c, df) in &[(2.5, 7.0), (4.0, 30.0), (9.0, 12.0)] {
+            let one = t_two_sided_p(c, df);
+            let two = max_abs_sf(c, &[0.7, 0.7], df);
+            assert!(
+                two > one && two < 2.0 * one,
+                "c {c} df {df}: {two} vs {one}"
+            );
+        }
         for &(c, df) in &[
             (2.1, 5.0),
             (0.3, 12.0),
             (6.0, 3.0),
             (12.0, 40.0),
             (2.0, f64::INFINITY),
+            (3.0, 1.0),
+            (50.0, 2.0),
+            (1.5, 1000.0),
+            (40.0, 200.0),
         ] {
             let p = max_abs_sf(c, &[0.6], df);
             let want = t_two_sided_p(c, df);
