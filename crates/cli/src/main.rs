@@ -5,6 +5,7 @@
 //! computed in a library crate.
 
 mod bench;
+mod cfu;
 mod compare;
 mod demo;
 mod fit;
@@ -12,9 +13,11 @@ mod fit_table;
 mod format;
 mod input;
 mod provenance;
+mod qpcr;
 mod resistance;
 mod synergy;
 mod synergy_input;
+mod table_out;
 mod viability;
 
 use std::process::ExitCode;
@@ -43,6 +46,13 @@ enum Command {
     Viability(viability::ViabilityArgs),
     /// Drug-combination synergy (Bliss, HSA, Loewe, ZIP, Chou–Talalay) from a SynergyFinder long table.
     Synergy(synergy::SynergyArgs),
+    /// qRT-PCR relative expression (ΔΔCt / Pfaffl) with error bands, CIs and
+    /// tests; `qpcr efficiency` (standard curves), `qpcr genorm`.
+    Qpcr(Box<qpcr::QpcrArgs>),
+    /// What an RDML file holds; export its reaction table or a tidy Cq table.
+    Rdml(qpcr::RdmlArgs),
+    /// Colony-forming-unit assays: colonies per 10^n cells, % of vehicle, tests.
+    Cfu(cfu::CfuArgs),
     /// Run the bundled example study end to end into an HTML report.
     Demo(demo::DemoArgs),
     /// Throughput benchmarks.
@@ -57,6 +67,9 @@ fn main() -> ExitCode {
         Command::Resistance(a) => resistance::run(a),
         Command::Viability(a) => viability::run(a),
         Command::Synergy(a) => synergy::run(a),
+        Command::Qpcr(a) => qpcr::run(*a),
+        Command::Rdml(a) => qpcr::run_rdml(a),
+        Command::Cfu(a) => cfu::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Bench(a) => bench::run(a),
     };

@@ -1,14 +1,17 @@
-//! # preclin-invitro — cell-based plate assays
+//! # preclin-invitro — in vitro assays
 //!
-//! What this crate is: the plate layer of in vitro assays — reading plate
-//! reader exports and plate maps, normalising viability readings (percent of
-//! vehicle, NCI-60 percent growth, GR values) and plate quality control
-//! (Z′, CVs, edge effect, outlier wells).
+//! What this crate is: the in vitro assays — reading plate reader exports
+//! and plate maps, normalising viability readings (percent of vehicle,
+//! NCI-60 percent growth, GR values) and plate quality control (Z′, CVs,
+//! edge effect, outlier wells); qRT-PCR relative quantification from tidy
+//! tables, RDML and instrument exports ([`qpcr`]); colony-forming assays
+//! ([`colony`]).
 //!
 //! What it is not: it does not fit dose–response curves (`preclin-curve`),
 //! draw figures (`preclin-report`) or parse command lines (`preclin-cli`).
-//! Importers ([`table`], [`reader`], [`layout`]) never compute statistics;
-//! analyses ([`normalize`](mod@normalize), [`qc`]) never read files.
+//! Importers ([`table`], [`reader`], [`layout`], the `qpcr` importers) never
+//! compute statistics; analyses ([`normalize`](mod@normalize), [`qc`],
+//! `qpcr::ddct`, [`colony::analyse`]) never read files.
 //!
 //! Typical flow:
 //!
@@ -35,14 +38,18 @@
 //! | [`viability`] | wells → curves → fits, NCI / GR metrics, experiments, selectivity |
 //! | [`simulate`] | simulated readings with known truth, matrix-export writer |
 //! | [`export`] | CSV writers |
+//! | [`colony`] | colony-forming (CFU) assays: colonies per 10ⁿ cells, % of vehicle, t / Dunnett / quasi-Poisson tests, serial replating |
+//! | [`qpcr`] | qRT-PCR: Cq import (tidy, RDML, QuantStudio/StepOne, Bio-Rad CFX), ΔΔCt / Pfaffl, standard curves, geNorm, tests on ΔCt, MIQE QC |
 
 mod grid;
 
+pub mod colony;
 pub mod export;
 pub mod layout;
 pub mod normalize;
 pub mod plate;
 pub mod qc;
+pub mod qpcr;
 pub mod reader;
 pub mod simulate;
 pub mod table;

@@ -322,6 +322,113 @@ pub fn isobologram(
     }
 }
 
+/// The fold-change figure of a ΔΔCt result: every target gene, every group
+/// (control first), `pcr`'s ±SD band or the 95 % CI, and the per-sample fold
+/// changes `2^−(ΔCt_sample − mean ΔCt_control)` as dots (computed from the
+/// result's per-sample ΔCt and the control row's mean ΔCt).
+pub fn fold_change_figure(
+    result: &preclin_invitro::qpcr::DdctResult,
+    title: &str,
+    log2: bool,
+    error_bars: crate::figures::fold_change::ErrorBars,
+) -> crate::figures::fold_change::FoldChangeFigure {
+    use crate::figures::fold_change::{FoldCell, FoldChangeFigure};
+    let mut genes: Vec<String> = Vec::new();
+    let mut groups: Vec<String> = Vec::new();
+    for r in &result.rows {
+        if !genes.contains(&r.gene) {
+            genes.push(r.gene.clone());
+        }
+        if !groups.contains(&r.group) {
+            groups.push(r.group.clone());
+        }
+    }
+    let cells = genes
+        .iter()
+        .map(|g| {
+            let control_dct = result
+                .rows
+                .iter()
+                .find(|r| &r.gene == g && r.is_control)
+                .and_then(|r| r.delta_ct);
+            groups
+                .iter()
+                .map(|grp| {
+                    let Some(r) = result.rows.iter().find(|r| &r.gene == g && &r.group == grp)
+                    else {
+                        return FoldCell::default();
+                    };
+                    let points = result
+                        .samples
+                        .iter()
+                        .filter(|s| &s.gene == g && &s.group == grp)
+                        .filter_map(|s| Some((-(s.delta_ct? - control_dct?)).exp2()))
+                        .collect();
+                    FoldCell {
+                        fold: r.fold_change,
+                        sd_lower: r.fold_lower,
+                        sd_upper: r.fold_upper,
+                        ci_lower: r.ci_lower,
+                        ci_upper: r.ci_upper,
+                        p_value: r.p_value,
+                        points,
+                        n: r.n,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    FoldChangeFigure {
+        title: title.to_string(),
+        genes,
+        groups,
+        cells,
+        log2,
+        error_bars,
+        ..Default::default()
+    }
+}
+
+/// The CFU figure of one round of a colony result (`round` = `None` for the
+/// rows without a round, or the first round when every row has one):
+/// mean ± SD (`sem = false`) or ± SEM per group, p-values against the
+/// control, the sample means as dots.
+pub fn cfu_figure(
+    result: &preclin_invitro::colony::ColonyResult,
+    title: &str,
+    round: Option<&str>,
+    sem: bool,
+) -> crate::figures::cfu::CfuFigure {
+    use crate::figures::cfu::{CfuBar, CfuFigure};
+    let round = round
+        .map(str::to_string)
+        .or_else(|| result.rows.first().and_then(|r| r.round.clone()));
+    let bars = result
+        .rows
+        .iter()
+        .filter(|r| r.round == round)
+        .map(|r| CfuBar {
+            group: r.group.clone(),
+            mean: r.mean_colonies,
+            error: if sem { r.sem } else { r.sd },
+            points: r.values.clone(),
+            p_value: r.p_value,
+        })
+        .collect();
+    let per = result.options.per_log10;
+    CfuFigure {
+        title: title.to_string(),
+        y_label: if result.normalised {
+            format!("Colonies per 10{} cells", crate::axis::superscript(per))
+        } else {
+            "Colonies per dish".to_string()
+        },
+        error_label: if sem { "SEM".into() } else { "SD".into() },
+        bars,
+        ..Default::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

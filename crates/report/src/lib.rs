@@ -7,15 +7,16 @@
 //!   out labels.
 //! - [`axis`]: linear axes with 1-2-5 ticks and log10 axes with decade ticks.
 //! - [`figures`]: finished figures built from plain input structs: the dose–response figure
-//!   ([`figures::dose_response`]) and the heatmap ([`figures::heatmap`]: synergy, dose–dose
-//!   response and cross-resistance matrices), and the normalised isobologram of Chou–Talalay
-//!   ([`figures::isobologram`]).
+//!   ([`figures::dose_response`]), the heatmap ([`figures::heatmap`]: synergy, dose–dose
+//!   response and cross-resistance matrices), the normalised isobologram of Chou–Talalay
+//!   ([`figures::isobologram`]), grouped bar charts ([`figures::bars`]) and their qPCR
+//!   fold-change ([`figures::fold_change`]) and colony ([`figures::cfu`]) figures.
 //! - [`html`]: the one-file HTML report (inline CSS and SVG, table of contents, provenance
 //!   footer), rendered from an embedded minijinja template.
 //! - [`palette`]: colour-blind-safe colours: Okabe–Ito for series, ColorBrewer RdBu (diverging)
 //!   and viridis (sequential) for continuous scales, and black/white text by contrast.
 //! - [`adapt`]: builds figure inputs from analysis results (a fitted
-//!   [`preclin_curve::Fit`] and its observations).
+//!   [`preclin_curve::Fit`] and its observations, a ΔΔCt result, a colony result).
 //!
 //! What it **is not**: it does not run analyses, fit curves, read instrument files or write
 //! files. Figures take their own plain input structs (for example

@@ -2,8 +2,11 @@
 //!
 //! The statistical foundation of preclin: probability distributions and
 //! special functions ([`dist`]), descriptive statistics ([`desc`]),
-//! multiple-testing adjustment ([`adjust`]), t tests ([`ttest`]) and simple
-//! linear regression ([`linreg`]).
+//! multiple-testing adjustment ([`adjust`]), t tests ([`ttest`]), simple
+//! linear regression ([`linreg`]), the Mann–Whitney / Wilcoxon rank-sum test
+//! ([`mannwhitney`]), one-way ANOVA ([`anova`]), Dunnett's many-to-one
+//! comparisons with multivariate-t p-values ([`dunnett`]), Poisson and
+//! quasi-Poisson regression ([`glm`]) and adaptive quadrature ([`quad`]).
 //!
 //! **What it is:** pure, allocation-light numerical functions on slices of
 //! `f64`, each documented with its formula and its source (R, scipy, the
@@ -18,8 +21,13 @@
 //! function, never a silent 0.
 
 pub mod adjust;
+pub mod anova;
 pub mod desc;
 pub mod dist;
+pub mod dunnett;
+pub mod glm;
 pub mod linreg;
+pub mod mannwhitney;
+pub mod quad;
 mod special;
 pub mod ttest;

@@ -12,12 +12,16 @@
 //! | [`viability`] | `preclin viability` on the bundled example study |
 //! | [`demo`] | `preclin demo` and `preclin bench fit` |
 //! | [`synergy`] | `preclin synergy` on SynergyFinder's example tables, aliases, replicates, Chou–Talalay, bad input |
+//! | [`qpcr`] | `preclin qpcr` (pcr's examples, RDML, instrument exports, XLSX, tests, errors), `qpcr efficiency`, `qpcr genorm`, `preclin rdml` |
+//! | [`cfu`] | `preclin cfu` (summaries, tests, rounds, errors) |
 
+mod cfu;
 mod common;
 mod compare;
 mod demo;
 mod errors;
 mod fit;
 mod grouping;
+mod qpcr;
 mod synergy;
 mod viability;

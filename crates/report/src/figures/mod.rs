@@ -3,7 +3,10 @@
 //! Every figure is deterministic (same input → identical bytes) and never writes a non-finite
 //! number: non-finite input values are skipped.
 
+pub mod bars;
+pub mod cfu;
 pub mod dose_response;
+pub mod fold_change;
 pub mod heatmap;
 pub mod isobologram;
 mod layout;
