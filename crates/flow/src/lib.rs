@@ -17,6 +17,8 @@ pub mod gates;
 pub mod gatingml;
 pub mod linalg;
 mod logicle;
+pub mod markers;
+pub mod stats;
 pub mod strategy;
 pub mod transforms;
 
