@@ -202,7 +202,7 @@ pub struct FitArgs {
     pub no_comments: bool,
 }
 
-fn open_output(path: &Option<PathBuf>) -> anyhow::Result<Box<dyn Write>> {
+pub(crate) fn open_output(path: &Option<PathBuf>) -> anyhow::Result<Box<dyn Write>> {
     Ok(match path {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("{}: cannot create", p.display()))?,
@@ -480,7 +480,7 @@ fn experiment_summary(
 
 /// Appends one CSV field, quoted (with doubled quotes) when it holds a
 /// comma, a quote, a line break, or leading / trailing spaces.
-fn push_csv_field(line: &mut String, field: &str) {
+pub(crate) fn push_csv_field(line: &mut String, field: &str) {
     let needs =
         field.contains([',', '"', '\n', '\r']) || field.starts_with(' ') || field.ends_with(' ');
     if needs {

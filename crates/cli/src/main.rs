@@ -6,10 +6,13 @@
 
 mod bench;
 mod demo;
+mod fcs;
 mod fit;
 mod fit_table;
 mod format;
+mod gate;
 mod input;
+mod markers;
 mod provenance;
 mod viability;
 
@@ -33,6 +36,12 @@ enum Command {
     Viability(viability::ViabilityArgs),
     /// Run the bundled example study end to end into an HTML report.
     Demo(demo::DemoArgs),
+    /// FCS files: `fcs info` (what a file holds) and `fcs export` (events as CSV).
+    Fcs(fcs::FcsArgs),
+    /// Apply a Gating-ML 2.0 document (or FlowJo workspace) to an FCS file.
+    Gate(gate::GateArgs),
+    /// Marker positivity against a control, per sample and marker.
+    Markers(markers::MarkersArgs),
     /// Throughput benchmarks.
     Bench(bench::BenchArgs),
 }
@@ -43,6 +52,9 @@ fn main() -> ExitCode {
         Command::Fit(a) => fit::run(a),
         Command::Viability(a) => viability::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Fcs(a) => fcs::run(a),
+        Command::Gate(a) => gate::run(a),
+        Command::Markers(a) => markers::run(a),
         Command::Bench(a) => bench::run(a),
     };
     match result {

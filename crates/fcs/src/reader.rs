@@ -566,7 +566,13 @@ fn resolve_data(
     };
     let tb = text_off("$BEGINDATA")?;
     let te = text_off("$ENDDATA")?;
-    if hdr_present {
+    let text_pair = match (tb, te) {
+        (Some(b), Some(e)) if (b, e) != (0, 0) => Some((b, e)),
+        _ => None,
+    };
+    // When HEADER and TEXT agree, only TEXT is kept (messages then name
+    // $BEGINDATA/$ENDDATA).
+    if hdr_present && text_pair != Some(hdr) {
         cands.push(Candidate {
             source: "HEADER",
             end_keyword: format!("HEADER {}", FIELD_NAMES[3]),
@@ -576,20 +582,15 @@ fn resolve_data(
             rel: hdr,
         });
     }
-    if let (Some(b), Some(e)) = (tb, te) {
-        if (b, e) != (0, 0) {
-            let c = Candidate {
-                source: "TEXT",
-                end_keyword: "$ENDDATA".into(),
-                end_offset: kw.offset_of("$ENDDATA", toff),
-                start_keyword: "$BEGINDATA".into(),
-                start_offset: kw.offset_of("$BEGINDATA", toff),
-                rel: (b, e),
-            };
-            if !(hdr_present && hdr == (b, e)) {
-                cands.push(c);
-            }
-        }
+    if let Some((b, e)) = text_pair {
+        cands.push(Candidate {
+            source: "TEXT",
+            end_keyword: "$ENDDATA".into(),
+            end_offset: kw.offset_of("$ENDDATA", toff),
+            start_keyword: "$BEGINDATA".into(),
+            start_offset: kw.offset_of("$BEGINDATA", toff),
+            rel: (b, e),
+        });
     }
     let n_params = params.len();
     if cands.is_empty() {

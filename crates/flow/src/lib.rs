@@ -21,6 +21,7 @@ pub mod markers;
 pub mod stats;
 pub mod strategy;
 pub mod transforms;
+pub mod wsp;
 
 pub use compensation::{Compensation, parse_matrix_file};
 pub use error::{FlowError, Result};
