@@ -31,6 +31,16 @@ impl Header {
     /// Parses the HEADER at the start of `bytes`; `base` is the absolute
     /// offset of `bytes[0]` in the file (for error messages).
     pub fn parse(bytes: &[u8], base: usize) -> Result<Header> {
+        let version = &bytes[..bytes.len().min(6)];
+        if !version.starts_with(b"FCS") {
+            return Err(FcsError::Header {
+                offset: base,
+                message: format!(
+                    "not an FCS file: it starts with {:?}, not 'FCS'",
+                    String::from_utf8_lossy(version)
+                ),
+            });
+        }
         if bytes.len() < HEADER_LEN {
             return Err(FcsError::Header {
                 offset: base,
@@ -41,15 +51,6 @@ impl Header {
             });
         }
         let version = &bytes[..6];
-        if !version.starts_with(b"FCS") {
-            return Err(FcsError::Header {
-                offset: base,
-                message: format!(
-                    "not an FCS file: it starts with {:?}, not 'FCS'",
-                    String::from_utf8_lossy(version)
-                ),
-            });
-        }
         let version = String::from_utf8_lossy(version).trim().to_string();
         let mut f = [0u64; 6];
         for (k, v) in f.iter_mut().enumerate() {

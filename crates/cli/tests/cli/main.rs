@@ -10,10 +10,12 @@
 //! | [`errors`] | bad inputs: exit status 2 and messages naming file, line and column |
 //! | [`viability`] | `preclin viability` on the bundled example study |
 //! | [`demo`] | `preclin demo` and `preclin bench fit` |
+//! | [`flow`] | `preclin fcs info/export`, `gate` (compliance memberships), `markers` |
 
 mod common;
 mod demo;
 mod errors;
 mod fit;
+mod flow;
 mod grouping;
 mod viability;
