@@ -1,6 +1,7 @@
 //! `preclin bench fit` — curve-fitting throughput, in memory and end to end
-//! through the CLI (CSV in → CSV out). Prints curves per second; the
-//! figures and the command are recorded in BENCHMARKS.md.
+//! through the CLI (CSV in → CSV out) — and `preclin bench fcs` (see
+//! `bench_fcs.rs`). Prints throughput; the figures and the commands are
+//! recorded in BENCHMARKS.md.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,6 +22,9 @@ pub struct BenchArgs {
 enum BenchWhat {
     /// Fit synthetic 9-point LL.4 curves (3-fold doses, noise 5 % of span).
     Fit(BenchFitArgs),
+    /// FCS read throughput, and compensation + logicle + polygon gate end
+    /// to end from the file.
+    Fcs(crate::bench_fcs::BenchFcsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -50,6 +54,7 @@ struct BenchFitArgs {
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what {
         BenchWhat::Fit(a) => bench_fit(a),
+        BenchWhat::Fcs(a) => crate::bench_fcs::run(a),
     }
 }
 

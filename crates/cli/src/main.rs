@@ -5,6 +5,7 @@
 //! computed in a library crate.
 
 mod bench;
+mod bench_fcs;
 mod demo;
 mod fcs;
 mod fit;

@@ -57,12 +57,12 @@ impl Sample for f32 {
     }
 }
 
-/// Events × parameters, stored column by column in one buffer.
+/// Events × parameters, stored column by column (one contiguous vector per
+/// parameter).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Events<T> {
     n_events: usize,
-    n_params: usize,
-    data: Vec<T>,
+    columns: Vec<Vec<T>>,
 }
 
 impl<T: Sample> Events<T> {
@@ -70,25 +70,19 @@ impl<T: Sample> Events<T> {
     pub fn zeros(n_events: usize, n_params: usize) -> Events<T> {
         Events {
             n_events,
-            n_params,
-            data: vec![T::default(); n_events * n_params],
+            columns: vec![vec![T::default(); n_events]; n_params],
         }
     }
 
     /// Builds a matrix from columns of equal length.
-    pub fn from_columns(columns: &[Vec<T>]) -> Result<Events<T>> {
+    pub fn from_columns(columns: Vec<Vec<T>>) -> Result<Events<T>> {
         let n = columns.first().map_or(0, Vec::len);
         if columns.iter().any(|c| c.len() != n) {
             return Err(FcsError::Write("columns of different lengths".into()));
         }
-        let mut data = Vec::with_capacity(n * columns.len());
-        for c in columns {
-            data.extend_from_slice(c);
-        }
         Ok(Events {
             n_events: n,
-            n_params: columns.len(),
-            data,
+            columns,
         })
     }
 
@@ -99,41 +93,48 @@ impl<T: Sample> Events<T> {
 
     /// Number of parameters (columns).
     pub fn n_params(&self) -> usize {
-        self.n_params
+        self.columns.len()
     }
 
     /// Column `j` (0-based).
     pub fn column(&self, j: usize) -> &[T] {
-        &self.data[j * self.n_events..(j + 1) * self.n_events]
+        &self.columns[j]
     }
 
     /// Column `j`, mutable.
     pub fn column_mut(&mut self, j: usize) -> &mut [T] {
-        &mut self.data[j * self.n_events..(j + 1) * self.n_events]
+        &mut self.columns[j]
     }
 
     /// Value of event `i`, parameter `j`.
     pub fn get(&self, i: usize, j: usize) -> T {
-        self.data[j * self.n_events + i]
+        self.columns[j][i]
     }
 
-    /// The whole column-major buffer.
-    pub fn as_slice(&self) -> &[T] {
-        &self.data
+    /// Every column.
+    pub fn columns(&self) -> &[Vec<T>] {
+        &self.columns
     }
 
     /// Every column, mutable (for in-place transforms).
-    pub fn columns_mut(&mut self) -> std::slice::ChunksExactMut<'_, T> {
-        let n = self.n_events.max(1);
-        self.data.chunks_exact_mut(n)
+    pub fn columns_mut(&mut self) -> std::slice::IterMut<'_, Vec<T>> {
+        self.columns.iter_mut()
+    }
+
+    /// The columns, without copying.
+    pub fn into_columns(self) -> Vec<Vec<T>> {
+        self.columns
     }
 
     /// The matrix converted to another sample type.
     pub fn convert<U: Sample>(&self) -> Events<U> {
         Events {
             n_events: self.n_events,
-            n_params: self.n_params,
-            data: self.data.iter().map(|v| U::from_f64(v.to_f64())).collect(),
+            columns: self
+                .columns
+                .iter()
+                .map(|c| c.iter().map(|v| U::from_f64(v.to_f64())).collect())
+                .collect(),
         }
     }
 }
@@ -292,7 +293,7 @@ pub fn decode<T: Sample>(bytes: &[u8], ds: &DataSet) -> Result<Events<T>> {
             // Column slices cut into blocks: blocks[b][j] = column j, block b.
             let n_blocks = n.div_ceil(BLOCK);
             let mut blocks: Vec<Vec<&mut [T]>> = (0..n_blocks).map(|_| Vec::with_capacity(p)).collect();
-            for col in ev.data.chunks_exact_mut(n) {
+            for col in ev.columns.iter_mut() {
                 for (b, chunk) in col.chunks_mut(BLOCK).enumerate() {
                     blocks[b].push(chunk);
                 }
@@ -352,7 +353,7 @@ fn decode_bits<T: Sample>(data: &[u8], ds: &DataSet) -> Result<Events<T>> {
                 }
             }
             bit += w;
-            ev.data[j * n + i] = T::from_f64((v & masks[j]) as f64);
+            ev.columns[j][i] = T::from_f64((v & masks[j]) as f64);
         }
     }
     Ok(ev)
@@ -390,7 +391,7 @@ fn decode_ascii_fixed<T: Sample>(data: &[u8], base: usize, ds: &DataSet) -> Resu
                 offset: base + at,
                 message: "ASCII DATA ends before the last event".into(),
             })?;
-            ev.data[j * n + i] = T::from_f64(ascii_value(field, base + at, ds)?);
+            ev.columns[j][i] = T::from_f64(ascii_value(field, base + at, ds)?);
             at += w;
         }
     }
@@ -414,7 +415,7 @@ fn decode_ascii_delimited<T: Sample>(data: &[u8], base: usize, ds: &DataSet) -> 
             }
             let v = ascii_value(&data[s..i], base + s, ds)?;
             let (ev_i, j) = (k / p, k % p);
-            ev.data[j * n + ev_i] = T::from_f64(v);
+            ev.columns[j][ev_i] = T::from_f64(v);
             k += 1;
         } else {
             i += 1;

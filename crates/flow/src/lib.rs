@@ -27,4 +27,6 @@ pub use compensation::{Compensation, parse_matrix_file};
 pub use error::{FlowError, Result};
 pub use gates::{BoolOp, CompRef, DimSource, Dimension, Gate, GateKind};
 pub use gatingml::{parse_gatingml, write_gatingml};
-pub use strategy::{EventData, GateResult, GatingResults, GatingStrategy, gate_events};
+pub use strategy::{
+    EventData, GateOptions, GateResult, GatingResults, GatingStrategy, gate_events, gate_events_with,
+};

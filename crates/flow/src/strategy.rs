@@ -22,7 +22,7 @@ use crate::gates::{
     BoolOp, CompRef, DimSource, Dimension, Gate, GateKind, in_range, mahalanobis2,
     point_in_polygon,
 };
-use crate::transforms::{TransformKind, Transformation};
+use crate::transforms::{FastLogicle, TransformKind, Transformation};
 
 /// A Gating-ML `transforms:spectrumMatrix`.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,8 +190,7 @@ impl EventData {
     /// with its spillover matrix.
     pub fn from_fcs(file: &FcsFile, index: usize) -> Result<EventData> {
         let ds = file.dataset(index)?;
-        let ev = file.scaled_events(index)?;
-        let columns = (0..ev.n_params()).map(|j| ev.column(j).to_vec()).collect();
+        let columns = file.scaled_events(index)?.into_columns();
         let fcs_compensation = match ds.spillover() {
             SpillLookup::Found(s) => Some(Compensation::from_fcs(&s)?),
             _ => None,
@@ -264,10 +263,31 @@ impl GatingResults {
     }
 }
 
-/// Applies every gate of `strategy` to `data`.
+/// Options of [`gate_events_with`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GateOptions {
+    /// Evaluate logicle transforms with the table-seeded
+    /// [`crate::transforms::FastLogicle`] (maximum error against the
+    /// reference path below 1e-12 on the scale, see its tests) instead of
+    /// the reference iteration. Off by default: the compliance results are
+    /// established with the reference path.
+    pub fast_logicle: bool,
+}
+
+/// Applies every gate of `strategy` to `data` (reference transforms).
 pub fn gate_events(strategy: &GatingStrategy, data: &EventData) -> Result<GatingResults> {
+    gate_events_with(strategy, data, GateOptions::default())
+}
+
+/// Applies every gate of `strategy` to `data` with `options`.
+pub fn gate_events_with(
+    strategy: &GatingStrategy,
+    data: &EventData,
+    options: GateOptions,
+) -> Result<GatingResults> {
     strategy.validate()?;
     let mut ev = Evaluator::new(strategy, data);
+    ev.options = options;
     for g in &strategy.gates {
         ev.ensure(&g.id)?;
     }
@@ -300,10 +320,50 @@ pub fn gate_events(strategy: &GatingStrategy, data: &EventData) -> Result<Gating
 
 const PAR_MIN: usize = 32_768;
 
-/// A set of named columns in one compensation space.
+/// One compensation space: the map, where its detectors are in the data,
+/// and the output names it provides (name → output column of the map).
+/// Output columns are computed on first use only.
 struct Space {
-    names: Vec<String>,
-    columns: Vec<Vec<f64>>,
+    comp: Option<Compensation>,
+    det_idx: Vec<usize>,
+    outputs: Vec<(String, usize)>,
+    cache: HashMap<String, Vec<f64>>,
+}
+
+impl Space {
+    fn empty() -> Space {
+        Space {
+            comp: None,
+            det_idx: vec![],
+            outputs: vec![],
+            cache: HashMap::new(),
+        }
+    }
+}
+
+/// Output column `j` of `c`: `f_j = Σ_m d_m · C[m][j]`.
+fn compensate_one(c: &Compensation, det: &[&[f64]], j: usize, n: usize) -> Vec<f64> {
+    let k = c.outputs.len();
+    let coef: Vec<(usize, f64)> = (0..det.len())
+        .map(|m| (m, c.matrix[m * k + j]))
+        .filter(|(_, v)| *v != 0.0)
+        .collect();
+    let mut out = vec![0.0; n];
+    let fill = |(chunk_i, o): (usize, &mut [f64])| {
+        let start = chunk_i * 16_384;
+        for &(m, v) in &coef {
+            let d = &det[m][start..start + o.len()];
+            for (ov, dv) in o.iter_mut().zip(d) {
+                *ov += v * dv;
+            }
+        }
+    };
+    if n >= PAR_MIN {
+        out.par_chunks_mut(16_384).enumerate().for_each(fill);
+    } else {
+        out.chunks_mut(16_384).enumerate().for_each(fill);
+    }
+    out
 }
 
 struct Evaluator<'a> {
@@ -314,6 +374,7 @@ struct Evaluator<'a> {
     dims: HashMap<Dimension, Vec<f64>>,
     members: HashMap<String, Vec<bool>>,
     visiting: HashSet<String>,
+    options: GateOptions,
 }
 
 impl<'a> Evaluator<'a> {
@@ -326,7 +387,18 @@ impl<'a> Evaluator<'a> {
             dims: HashMap::new(),
             members: HashMap::new(),
             visiting: HashSet::new(),
+            options: GateOptions::default(),
         }
+    }
+
+    fn space_of(&self, c: Compensation, outputs: Vec<(String, usize)>) -> Result<Space> {
+        let det_idx = c.detector_indices(&self.data.names)?;
+        Ok(Space {
+            comp: Some(c),
+            det_idx,
+            outputs,
+            cache: HashMap::new(),
+        })
     }
 
     fn ensure_space(&mut self, comp: &CompRef) -> Result<()> {
@@ -336,11 +408,11 @@ impl<'a> Evaluator<'a> {
         let space = match comp {
             CompRef::Uncompensated => unreachable!(),
             CompRef::Fcs => match &self.data.fcs_compensation {
-                None => Space {
-                    names: vec![],
-                    columns: vec![],
-                },
-                Some(c) => self.compute(c)?,
+                None => Space::empty(),
+                Some(c) => {
+                    let outs = c.outputs.iter().cloned().enumerate().map(|(j, n)| (n, j)).collect();
+                    self.space_of(c.clone(), outs)?
+                }
             },
             CompRef::Matrix(id) => {
                 let m = self.s.matrix(id).ok_or_else(|| FlowError::UnknownReference {
@@ -356,23 +428,20 @@ impl<'a> Evaluator<'a> {
                             message: "has no coefficients (use the FCS spillover) but the file has no spillover keyword".into(),
                         }
                     })?;
-                    let full = self.compute(fcs)?;
-                    let mut names = Vec::new();
-                    let mut columns = Vec::new();
+                    let mut outs = Vec::new();
                     for (f, d) in m.fluorochromes.iter().zip(&m.detectors) {
-                        let j = full.names.iter().position(|n| n == d).ok_or_else(|| {
+                        let j = fcs.outputs.iter().position(|n| n == d).ok_or_else(|| {
                             FlowError::Matrix {
                                 id: id.clone(),
                                 message: format!(
                                     "detector '{d}' is not in the file's spillover matrix ({})",
-                                    full.names.join(", ")
+                                    fcs.outputs.join(", ")
                                 ),
                             }
                         })?;
-                        names.push(f.clone());
-                        columns.push(full.columns[j].clone());
+                        outs.push((f.clone(), j));
                     }
-                    Space { names, columns }
+                    self.space_of(fcs.clone(), outs)?
                 } else {
                     let c = Compensation::from_spectrum(
                         id,
@@ -381,7 +450,8 @@ impl<'a> Evaluator<'a> {
                         &m.rows,
                         m.inverted_already,
                     )?;
-                    self.compute(&c)?
+                    let outs = c.outputs.iter().cloned().enumerate().map(|(j, n)| (n, j)).collect();
+                    self.space_of(c, outs)?
                 }
             }
         };
@@ -389,21 +459,23 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
-    fn compute(&self, c: &Compensation) -> Result<Space> {
-        let idx = c.detector_indices(&self.data.names)?;
-        let inputs: Vec<&[f64]> = idx.iter().map(|&i| self.data.columns[i].as_slice()).collect();
-        Ok(Space {
-            names: c.outputs.clone(),
-            columns: c.apply(&inputs),
-        })
-    }
-
     /// The column `name` in compensation space `comp`.
     fn column(&mut self, comp: &CompRef, name: &str, gate: &str) -> Result<&[f64]> {
         self.ensure_space(comp)?;
-        if let Some(sp) = self.spaces.get(comp) {
-            if let Some(j) = sp.names.iter().position(|n| n == name) {
-                return Ok(&self.spaces[comp].columns[j]);
+        let n = self.data.n_events();
+        if let Some(sp) = self.spaces.get_mut(comp) {
+            if let Some(&(_, j)) = sp.outputs.iter().find(|(o, _)| o == name) {
+                if !sp.cache.contains_key(name) {
+                    let c = sp.comp.as_ref().expect("a space with outputs has a map");
+                    let det: Vec<&[f64]> = sp
+                        .det_idx
+                        .iter()
+                        .map(|&i| self.data.columns[i].as_slice())
+                        .collect();
+                    let col = compensate_one(c, &det, j, n);
+                    sp.cache.insert(name.to_string(), col);
+                }
+                return Ok(&self.spaces[comp].cache[name]);
             }
         }
         match self.data.find(name) {
@@ -411,7 +483,7 @@ impl<'a> Evaluator<'a> {
             None => {
                 let mut available = self.data.names.clone();
                 if let Some(sp) = self.spaces.get(comp) {
-                    for n in &sp.names {
+                    for (n, _) in &sp.outputs {
                         if !available.contains(n) {
                             available.push(n.clone());
                         }
@@ -475,11 +547,24 @@ impl<'a> Evaluator<'a> {
                     ),
                 });
             }
-            let f = |v: &mut f64| *v = t.apply(*v).unwrap_or(f64::NAN);
-            if values.len() >= PAR_MIN {
-                values.par_iter_mut().for_each(f);
-            } else {
-                values.iter_mut().for_each(f);
+            match (&t.kind, self.options.fast_logicle) {
+                (TransformKind::Logicle(l), true) => {
+                    let fast = FastLogicle::new(l.clone());
+                    let f = |v: &mut f64| *v = t.bound(fast.scale(*v));
+                    if values.len() >= PAR_MIN {
+                        values.par_iter_mut().for_each(f);
+                    } else {
+                        values.iter_mut().for_each(f);
+                    }
+                }
+                _ => {
+                    let f = |v: &mut f64| *v = t.apply(*v).unwrap_or(f64::NAN);
+                    if values.len() >= PAR_MIN {
+                        values.par_iter_mut().for_each(f);
+                    } else {
+                        values.iter_mut().for_each(f);
+                    }
+                }
             }
         }
         self.dims.insert(dim.clone(), values);
