@@ -42,6 +42,10 @@ pub struct GateArgs {
     /// FCS-compensated scale values), comma-separated $PnN.
     #[arg(long, value_delimiter = ',', value_name = "CHANNELS")]
     pub stats: Vec<String>,
+    /// Write a density plot of every two-dimensional gate (its parent's
+    /// events on the gate's transformed axes, gate drawn) to DIR/<gate_id>.svg.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
     /// Also write the gating strategy as Gating-ML 2.0 to this file.
     #[arg(long, value_name = "FILE")]
     pub write_gatingml: Option<PathBuf>,
@@ -125,6 +129,16 @@ pub fn run(a: GateArgs) -> anyhow::Result<()> {
                 s.push('\n');
             }
             std::fs::write(&p, s).with_context(|| format!("{}: cannot write", p.display()))?;
+        }
+    }
+    if let Some(dir) = &a.plot {
+        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+        for g in &res.gates {
+            if let Some(svg) = crate::flow_figures::gate_plot(&strategy, &data, &res, &g.id)? {
+                let name = membership_file_name(&g.id).replace(".txt", ".svg");
+                let p = dir.join(name);
+                std::fs::write(&p, svg).with_context(|| format!("{}: cannot write", p.display()))?;
+            }
         }
     }
     let mut out = open_output(&a.output)?;

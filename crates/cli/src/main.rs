@@ -10,6 +10,7 @@ mod demo;
 mod fcs;
 mod fit;
 mod fit_table;
+mod flow_figures;
 mod format;
 mod gate;
 mod input;

@@ -65,6 +65,10 @@ pub struct MarkersArgs {
     /// Human and mouse CD45 markers for --engraftment.
     #[arg(long, value_delimiter = ',', default_value = "hCD45,mCD45")]
     pub pdx_markers: Vec<String>,
+    /// Write a histogram per sample and marker (sample vs control on the
+    /// threshold scale, threshold drawn) to DIR/<sample>_<marker>.svg.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
     pub format: FormatArg,
@@ -164,10 +168,24 @@ pub fn run(a: MarkersArgs) -> anyhow::Result<()> {
         for m in &a.markers {
             let (j, v) = channel(&s, m)?;
             let (_, cv) = channel(&control, m)?;
-            rows.push(
-                compare_marker(&s.name, m, &s.names[j], v, cv, &scale, a.percentile)
-                    .with_context(|| format!("marker {m}, control {}", a.control.display()))?,
-            );
+            let row = compare_marker(&s.name, m, &s.names[j], v, cv, &scale, a.percentile)
+                .with_context(|| format!("marker {m}, control {}", a.control.display()))?;
+            if let Some(dir) = &a.plot {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("{}: cannot create", dir.display()))?;
+                let svg = crate::flow_figures::marker_histogram(
+                    m,
+                    &s.names[j],
+                    &scale,
+                    (&s.name, v),
+                    (&control.name, cv),
+                    row.threshold.transformed,
+                    row.sample_stats.percent_positive,
+                );
+                let p = dir.join(format!("{}_{m}.svg", s.name).replace(['/', '\\'], "_"));
+                std::fs::write(&p, svg).with_context(|| format!("{}: cannot write", p.display()))?;
+            }
+            rows.push(row);
         }
         if a.engraftment.is_some() {
             let [h, mo] = a.pdx_markers.as_slice() else {

@@ -318,6 +318,18 @@ pub fn gate_events_with(
     Ok(GatingResults { total, gates: out })
 }
 
+/// The values of one dimension (compensated, ratio formed, transformed) for
+/// every event — what a gate on that dimension sees; for figures.
+pub fn dimension_values(
+    strategy: &GatingStrategy,
+    data: &EventData,
+    dim: &Dimension,
+) -> Result<Vec<f64>> {
+    let mut ev = Evaluator::new(strategy, data);
+    ev.ensure_dim(dim, "figure")?;
+    Ok(ev.dims.remove(dim).unwrap_or_default())
+}
+
 const PAR_MIN: usize = 32_768;
 
 /// One compensation space: the map, where its detectors are in the data,

@@ -201,6 +201,64 @@ impl Scale {
         }
     }
 
+    /// Axis ticks for data values in `[lo, hi]`: (position on this scale,
+    /// label). Linear scales get 1-2-5 steps; the others get 0 and the
+    /// powers of ten (±10^k, labels `10³`, `−10²`) that lie in the range.
+    pub fn ticks(&self, lo: f64, hi: f64) -> Vec<(f64, String)> {
+        let mut out = Vec::new();
+        if !(lo.is_finite() && hi.is_finite() && hi > lo) {
+            return out;
+        }
+        if matches!(self, Scale::Linear) {
+            let raw = (hi - lo) / 5.0;
+            let mag = 10f64.powf(raw.log10().floor());
+            let step = [1.0, 2.0, 5.0, 10.0]
+                .iter()
+                .map(|m| m * mag)
+                .find(|s| *s >= raw)
+                .unwrap_or(10.0 * mag);
+            let mut v = (lo / step).ceil() * step;
+            while v <= hi + step * 1e-9 {
+                let v0 = if v.abs() < step * 1e-9 { 0.0 } else { v };
+                out.push((v0, format!("{}", (v0 * 1e6).round() / 1e6)));
+                v += step;
+            }
+            return out;
+        }
+        let sup = |k: i32| -> String {
+            let digits = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+            let mut s = String::from("10");
+            if k < 0 {
+                s.push('⁻');
+            }
+            for c in k.unsigned_abs().to_string().chars() {
+                s.push(digits[c.to_digit(10).unwrap_or(0) as usize]);
+            }
+            s
+        };
+        let mut vals: Vec<(f64, String)> = Vec::new();
+        if lo <= 0.0 && hi >= 0.0 && !matches!(self, Scale::Log10) {
+            vals.push((0.0, "0".into()));
+        }
+        for k in -3..=9 {
+            let v = 10f64.powi(k);
+            if v >= lo && v <= hi && (matches!(self, Scale::Log10) || k >= 2) {
+                vals.push((v, sup(k)));
+            }
+            if -v >= lo && -v <= hi && !matches!(self, Scale::Log10) && k >= 3 {
+                vals.push((-v, format!("−{}", sup(k))));
+            }
+        }
+        vals.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (v, l) in vals {
+            let p = self.apply(v);
+            if p.is_finite() {
+                out.push((p, l));
+            }
+        }
+        out
+    }
+
     /// A short name for axis titles, e.g. `logicle(262144, 0.5, 4.5, 0)`.
     pub fn describe(&self) -> String {
         match self {
@@ -248,6 +306,18 @@ mod tests {
         assert_eq!(tr.apply(30.0), Some(0.3));
         assert!(tr.apply(f64::NAN).unwrap().is_nan());
         assert_eq!(tr.apply_ratio(1.0, 2.0), None);
+    }
+
+    #[test]
+    fn ticks() {
+        let t = Scale::default_logicle().ticks(-1000.0, 262144.0);
+        let labels: Vec<&str> = t.iter().map(|x| x.1.as_str()).collect();
+        assert_eq!(labels, ["−10³", "0", "10²", "10³", "10⁴", "10⁵"]);
+        assert!(t.windows(2).all(|w| w[0].0 < w[1].0));
+        let l = Scale::Linear.ticks(0.0, 1000.0);
+        assert_eq!(l.first().unwrap().1, "0");
+        assert_eq!(l.last().unwrap().1, "1000");
+        assert!(Scale::Log10.ticks(1.0, 1e4).iter().all(|x| x.1.starts_with("10")));
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! - [`axis`]: linear axes with 1-2-5 ticks and log10 axes with decade ticks.
 //! - [`figures`]: finished figures built from plain input structs: the dose–response figure
 //!   ([`figures::dose_response`]) and the heatmap ([`figures::heatmap`]: synergy, dose–dose
-//!   response and cross-resistance matrices).
+//!   response and cross-resistance matrices) and the cytometry figures ([`figures::cytometry`]:
+//!   2-D density / dot plots with gates, histograms with a positivity threshold, on transformed
+//!   axes).
 //! - [`html`]: the one-file HTML report (inline CSS and SVG, table of contents, provenance
 //!   footer), rendered from an embedded minijinja template.
 //! - [`palette`]: colour-blind-safe colours: Okabe–Ito for series, ColorBrewer RdBu (diverging)

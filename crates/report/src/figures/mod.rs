@@ -3,6 +3,7 @@
 //! Every figure is deterministic (same input → identical bytes) and never writes a non-finite
 //! number: non-finite input values are skipped.
 
+pub mod cytometry;
 pub mod dose_response;
 pub mod heatmap;
 mod layout;
