@@ -134,7 +134,10 @@ fn read_report(path: &Path, repeat: usize) -> anyhow::Result<()> {
         let f = FcsFile::open(path)?;
         Ok(f.events::<f32>(0)?.n_events())
     })?;
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     println!(
         "read {name}: {n} events × {p} channels, {:.1} MB: f64 {:.4} s = {:.1} M events/s, {:.0} MB/s; f32 {:.4} s = {:.1} M events/s, {:.0} MB/s",
         bytes / 1e6,
@@ -180,7 +183,11 @@ pub fn run(a: BenchFcsArgs) -> anyhow::Result<()> {
     let synth = dir.join(format!("synthetic_{}x{}.fcs", a.events, a.channels));
     let t = Instant::now();
     write_synthetic(&synth, a.events, a.channels, a.seed)?;
-    eprintln!("wrote {} in {:.2} s", synth.display(), t.elapsed().as_secs_f64());
+    eprintln!(
+        "wrote {} in {:.2} s",
+        synth.display(),
+        t.elapsed().as_secs_f64()
+    );
     let gates = bench_gates("FL1-A", "FL2-A");
     std::fs::write(dir.join("bench_gates.xml"), &gates)?;
     for f in a.files.iter().chain(std::iter::once(&synth)) {

@@ -164,7 +164,13 @@ fn info(a: InfoArgs) -> anyhow::Result<()> {
         writeln!(out, "  events: {}", ds.n_events)?;
         writeln!(out, "  parameters: {}", ds.parameters.len())?;
         if let Some(s) = ds.data {
-            writeln!(out, "  DATA: bytes {}–{} ({} bytes)", s.start, s.end, s.len())?;
+            writeln!(
+                out,
+                "  DATA: bytes {}–{} ({} bytes)",
+                s.start,
+                s.end,
+                s.len()
+            )?;
         }
         match ds.spillover() {
             SpillLookup::Found(s) => writeln!(
@@ -193,7 +199,9 @@ fn info(a: InfoArgs) -> anyhow::Result<()> {
                 },
                 crate::format::fmt_f64(p.range, None),
                 p.log_text.as_deref().map(str::trim).unwrap_or(""),
-                p.gain.map(|g| crate::format::fmt_f64(g, None)).unwrap_or_default()
+                p.gain
+                    .map(|g| crate::format::fmt_f64(g, None))
+                    .unwrap_or_default()
             )?;
         }
         if ds.repairs.is_empty() {

@@ -23,8 +23,16 @@ fn axis_for(strategy: &GatingStrategy, dim: &Dimension, values: &[f64], extra: &
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     let lo0 = quantile(&mut v, 0.002).unwrap_or(0.0);
     let hi0 = quantile(&mut v, 0.998).unwrap_or(1.0);
-    let lo = extra.iter().copied().filter(|x| x.is_finite()).fold(lo0, f64::min);
-    let hi = extra.iter().copied().filter(|x| x.is_finite()).fold(hi0, f64::max);
+    let lo = extra
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .fold(lo0, f64::min);
+    let hi = extra
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .fold(hi0, f64::max);
     let pad = (hi - lo).abs().max(1e-9) * 0.05;
     let (lo, hi) = (lo - pad, hi + pad);
     let transform = dim.transform.as_ref().and_then(|t| strategy.transform(t));
@@ -35,7 +43,11 @@ fn axis_for(strategy: &GatingStrategy, dim: &Dimension, values: &[f64], extra: &
             let mut cands = vec![(0.0, "0".to_string())];
             for k in 2..=7 {
                 let v = 10f64.powi(k);
-                let l = Scale::Log10.ticks(v * 0.999, v * 1.001).pop().map(|x| x.1).unwrap_or_default();
+                let l = Scale::Log10
+                    .ticks(v * 0.999, v * 1.001)
+                    .pop()
+                    .map(|x| x.1)
+                    .unwrap_or_default();
                 cands.push((v, l.clone()));
                 cands.push((-v, format!("−{l}")));
             }
@@ -135,7 +147,13 @@ pub fn gate_plot(
     let py: Vec<f64> = points.iter().map(|p| p.1).collect();
     let r = results.get(id);
     let fig = CytoPlotFigure {
-        title: format!("{id}{}", g.parent.as_deref().map(|p| format!(" (in {p})")).unwrap_or_default()),
+        title: format!(
+            "{id}{}",
+            g.parent
+                .as_deref()
+                .map(|p| format!(" (in {p})"))
+                .unwrap_or_default()
+        ),
         x: axis_for(strategy, dx, &px, &ex),
         y: axis_for(strategy, dy, &py, &ey),
         points,
@@ -164,7 +182,12 @@ pub fn marker_histogram(
 ) -> String {
     let tr = |v: &[f64]| -> Vec<f64> { v.iter().map(|&x| scale.apply(x)).collect() };
     let (s, c) = (tr(sample.1), tr(control.1));
-    let mut all: Vec<f64> = s.iter().chain(&c).copied().filter(|x| x.is_finite()).collect();
+    let mut all: Vec<f64> = s
+        .iter()
+        .chain(&c)
+        .copied()
+        .filter(|x| x.is_finite())
+        .collect();
     let lo = quantile(&mut all, 0.001).unwrap_or(0.0).min(threshold);
     let hi = quantile(&mut all, 0.999).unwrap_or(1.0).max(threshold);
     let pad = (hi - lo).abs().max(1e-9) * 0.05;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 use preclin_flow::stats::channel_stats;
-use preclin_flow::wsp::{parse_workspace, Workspace};
+use preclin_flow::wsp::{Workspace, parse_workspace};
 use preclin_flow::{EventData, GatingStrategy, gate_events, parse_gatingml, write_gatingml};
 use serde_json::json;
 
@@ -83,7 +83,13 @@ pub fn load_strategy(
 pub fn membership_file_name(id: &str) -> String {
     let s: String = id
         .chars()
-        .map(|c| if matches!(c, '/' | '\\' | '\0' | ':') { '_' } else { c })
+        .map(|c| {
+            if matches!(c, '/' | '\\' | '\0' | ':') {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     format!("{s}.txt")
 }
@@ -97,10 +103,10 @@ pub fn run(a: GateArgs) -> anyhow::Result<()> {
         std::fs::write(p, write_gatingml(&strategy))
             .with_context(|| format!("{}: cannot write", p.display()))?;
     }
-    let data = EventData::from_fcs(&f, a.dataset).with_context(|| format!("{}", a.file.display()))?;
-    let res = gate_events(&strategy, &data).with_context(|| {
-        format!("{} gated with {}", a.file.display(), a.gating.display())
-    })?;
+    let data =
+        EventData::from_fcs(&f, a.dataset).with_context(|| format!("{}", a.file.display()))?;
+    let res = gate_events(&strategy, &data)
+        .with_context(|| format!("{} gated with {}", a.file.display(), a.gating.display()))?;
     // Statistics columns: FCS-compensated scale values.
     let mut stat_cols: Vec<(String, Vec<f64>)> = Vec::new();
     if !a.stats.is_empty() {
@@ -120,7 +126,8 @@ pub fn run(a: GateArgs) -> anyhow::Result<()> {
         }
     }
     if let Some(dir) = &a.membership {
-        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create", dir.display()))?;
         for g in &res.gates {
             let p = dir.join(membership_file_name(&g.id));
             let mut s = String::with_capacity(g.membership.len() * 2);
@@ -132,12 +139,14 @@ pub fn run(a: GateArgs) -> anyhow::Result<()> {
         }
     }
     if let Some(dir) = &a.plot {
-        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create", dir.display()))?;
         for g in &res.gates {
             if let Some(svg) = crate::flow_figures::gate_plot(&strategy, &data, &res, &g.id)? {
                 let name = membership_file_name(&g.id).replace(".txt", ".svg");
                 let p = dir.join(name);
-                std::fs::write(&p, svg).with_context(|| format!("{}: cannot write", p.display()))?;
+                std::fs::write(&p, svg)
+                    .with_context(|| format!("{}: cannot write", p.display()))?;
             }
         }
     }

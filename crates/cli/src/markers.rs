@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use preclin_flow::markers::{
-    DEFAULT_PERCENTILE, Engraftment, MarkerRow, compare_marker, engraftment, find_marker,
-    threshold,
+    DEFAULT_PERCENTILE, Engraftment, MarkerRow, compare_marker, engraftment, find_marker, threshold,
 };
 use preclin_flow::transforms::{Logicle, Scale};
 use preclin_flow::{EventData, GatingStrategy, gate_events};
@@ -100,8 +99,8 @@ pub fn gated_sample(
     let f = crate::fcs::open(path)?;
     let ds = f.dataset(0)?;
     let data = EventData::from_fcs(&f, 0).with_context(|| format!("{}", path.display()))?;
-    let res = gate_events(strategy, &data)
-        .with_context(|| format!("{}: gating", path.display()))?;
+    let res =
+        gate_events(strategy, &data).with_context(|| format!("{}: gating", path.display()))?;
     let keep: Vec<bool> = match gate.or(strategy.gates.last().map(|g| g.id.as_str())) {
         Some(id) => res
             .get(id)
@@ -116,7 +115,13 @@ pub fn gated_sample(
     }
     let columns = cols
         .into_iter()
-        .map(|c| c.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(v, _)| v).collect())
+        .map(|c| {
+            c.into_iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(v, _)| v)
+                .collect()
+        })
         .collect();
     Ok(GatedSample {
         name: path
@@ -183,7 +188,8 @@ pub fn run(a: MarkersArgs) -> anyhow::Result<()> {
                     row.sample_stats.percent_positive,
                 );
                 let p = dir.join(format!("{}_{m}.svg", s.name).replace(['/', '\\'], "_"));
-                std::fs::write(&p, svg).with_context(|| format!("{}: cannot write", p.display()))?;
+                std::fs::write(&p, svg)
+                    .with_context(|| format!("{}: cannot write", p.display()))?;
             }
             rows.push(row);
         }
@@ -248,7 +254,10 @@ pub fn run(a: MarkersArgs) -> anyhow::Result<()> {
                     })
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut out, &json!({"scale": scale.describe(), "markers": v}))?;
+            serde_json::to_writer_pretty(
+                &mut out,
+                &json!({"scale": scale.describe(), "markers": v}),
+            )?;
             writeln!(out)?;
         }
     }

@@ -142,12 +142,34 @@ impl<T: Sample> Events<T> {
 /// How one column is read from a row of bytes.
 #[derive(Debug, Clone)]
 enum Col {
-    F32 { off: usize, little: bool },
-    F64 { off: usize, little: bool },
-    U8 { off: usize, mask: u64 },
-    U16 { off: usize, little: bool, mask: u64 },
-    U32 { off: usize, little: bool, mask: u64 },
-    UInt { off: usize, width: usize, order: ByteOrder, mask: u64 },
+    F32 {
+        off: usize,
+        little: bool,
+    },
+    F64 {
+        off: usize,
+        little: bool,
+    },
+    U8 {
+        off: usize,
+        mask: u64,
+    },
+    U16 {
+        off: usize,
+        little: bool,
+        mask: u64,
+    },
+    U32 {
+        off: usize,
+        little: bool,
+        mask: u64,
+    },
+    UInt {
+        off: usize,
+        width: usize,
+        order: ByteOrder,
+        mask: u64,
+    },
 }
 
 fn column_plan(ds: &DataSet) -> Result<Vec<Col>> {
@@ -292,7 +314,8 @@ pub fn decode<T: Sample>(bytes: &[u8], ds: &DataSet) -> Result<Events<T>> {
             }
             // Column slices cut into blocks: blocks[b][j] = column j, block b.
             let n_blocks = n.div_ceil(BLOCK);
-            let mut blocks: Vec<Vec<&mut [T]>> = (0..n_blocks).map(|_| Vec::with_capacity(p)).collect();
+            let mut blocks: Vec<Vec<&mut [T]>> =
+                (0..n_blocks).map(|_| Vec::with_capacity(p)).collect();
             for col in ev.columns.iter_mut() {
                 for (b, chunk) in col.chunks_mut(BLOCK).enumerate() {
                     blocks[b].push(chunk);

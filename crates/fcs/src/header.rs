@@ -91,7 +91,9 @@ pub const FIELD_NAMES: [&str; 6] = [
 
 /// An 8-byte offset field: blanks around digits; all blank = 0.
 fn parse_field(b: &[u8]) -> Option<u64> {
-    let s = std::str::from_utf8(b).ok()?.trim_matches(|c: char| c == ' ' || c == '\0');
+    let s = std::str::from_utf8(b)
+        .ok()?
+        .trim_matches(|c: char| c == ' ' || c == '\0');
     if s.is_empty() {
         return Some(0);
     }
@@ -118,8 +120,11 @@ mod tests {
     #[test]
     fn rejects_non_fcs_and_bad_fields() {
         assert!(Header::parse(b"PNG", 0).is_err());
-        let e = Header::parse(b"FCS3.1         2x6     545     546     553       0       0", 100)
-            .unwrap_err();
+        let e = Header::parse(
+            b"FCS3.1         2x6     545     546     553       0       0",
+            100,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("byte 110"), "{e}");
         let blank = b"FCS2.0         256     545                                    ";
         let h = Header::parse(blank, 0).unwrap();

@@ -240,6 +240,9 @@ pub fn required<'a>(kw: &'a Keywords, key: &str, text_offset: usize) -> Result<&
         })
 }
 
+/// A note about a keyword: (keyword, byte offset, message).
+pub type KeywordNote = (String, usize, String);
+
 /// Reads the parameters `$P1…` to `$P{par}…`. Returns them and notes about
 /// interpretations made (e.g. `$PnE 4,0` read as `4,1`).
 pub fn read_parameters(
@@ -247,7 +250,7 @@ pub fn read_parameters(
     par: usize,
     datatype: DataType,
     text_offset: usize,
-) -> Result<(Vec<Parameter>, Vec<(String, usize, String)>)> {
+) -> Result<(Vec<Parameter>, Vec<KeywordNote>)> {
     let mut out = Vec::with_capacity(par);
     let mut notes = Vec::new();
     for n in 1..=par {

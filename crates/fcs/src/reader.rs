@@ -33,9 +33,7 @@ use std::fmt;
 
 use crate::error::{FcsError, Result};
 use crate::header::{FIELD_NAMES, HEADER_LEN, Header};
-use crate::meta::{
-    ByteOrder, DataType, Parameter, parse_uint, read_parameters, required,
-};
+use crate::meta::{ByteOrder, DataType, Parameter, parse_uint, read_parameters, required};
 use crate::spill::{SpillLookup, find_spillover};
 use crate::text::{Keyword, Keywords, parse_text};
 
@@ -78,7 +76,11 @@ pub struct Notice {
 
 impl fmt::Display for Notice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at byte {}: {}", self.keyword, self.offset, self.message)
+        write!(
+            f,
+            "{} at byte {}: {}",
+            self.keyword, self.offset, self.message
+        )
     }
 }
 
@@ -159,7 +161,10 @@ impl DataSet {
 
     /// `$PnN` of every parameter (`Pn` when absent).
     pub fn names(&self) -> Vec<String> {
-        self.parameters.iter().map(Parameter::display_name).collect()
+        self.parameters
+            .iter()
+            .map(Parameter::display_name)
+            .collect()
     }
 
     /// 0-based index of the parameter named `name` (`$PnN`, exact then
@@ -247,11 +252,7 @@ fn row_sizes(params: &[Parameter]) -> (usize, usize) {
     (bytes, bits)
 }
 
-fn rel_segment(
-    bytes_len: usize,
-    base: usize,
-    (s, e): (u64, u64),
-) -> Option<(usize, usize)> {
+fn rel_segment(bytes_len: usize, base: usize, (s, e): (u64, u64)) -> Option<(usize, usize)> {
     let s = (base as u64).checked_add(s)?;
     let e = (base as u64).checked_add(e)?;
     if e < s || e as usize >= bytes_len {
@@ -480,10 +481,7 @@ fn parse_one(bytes: &[u8], start: usize, index: usize) -> Result<DataSet> {
             None => notes.push(Notice {
                 keyword: "ANALYSIS offsets".into(),
                 offset: start + Header::field_offset(4),
-                message: format!(
-                    "ANALYSIS {}–{} lies outside the file; ignored",
-                    an.0, an.1
-                ),
+                message: format!("ANALYSIS {}–{} lies outside the file; ignored", an.0, an.1),
             }),
         }
     }
@@ -634,9 +632,7 @@ fn resolve_data(
         }
     };
     let file_len = bytes.len() as u64;
-    let abs = |c: &Candidate| -> (u64, u64) {
-        (base as u64 + c.rel.0, base as u64 + c.rel.1)
-    };
+    let abs = |c: &Candidate| -> (u64, u64) { (base as u64 + c.rel.0, base as u64 + c.rel.1) };
     if delimited {
         let c = &cands[0];
         let (s, e) = abs(c);
@@ -669,7 +665,9 @@ fn resolve_data(
                 Layout::Aligned { row_bytes } if *row_bytes > 0 && len % *row_bytes as u64 == 0 => {
                     Some(len / *row_bytes as u64)
                 }
-                Layout::AsciiFixed { row_chars } if *row_chars > 0 && len % *row_chars as u64 == 0 => {
+                Layout::AsciiFixed { row_chars }
+                    if *row_chars > 0 && len % *row_chars as u64 == 0 =>
+                {
                     Some(len / *row_chars as u64)
                 }
                 _ => None,
@@ -729,7 +727,10 @@ fn resolve_data(
         })
     };
     if let Some(&(ci, layout, n)) = exact.first() {
-        if exact.len() > 1 && exact[0].0 != exact[1].0 && abs(&cands[exact[0].0]) != abs(&cands[exact[1].0]) {
+        if exact.len() > 1
+            && exact[0].0 != exact[1].0
+            && abs(&cands[exact[0].0]) != abs(&cands[exact[1].0])
+        {
             let (a, b) = (&cands[exact[0].0], &cands[exact[1].0]);
             return Err(FcsError::Inconsistent {
                 keyword: b.start_keyword.clone(),
@@ -892,4 +893,3 @@ pub fn keyword_pairs(ds: &DataSet) -> Vec<(&str, &str)> {
         .map(|k: &Keyword| (k.key.as_str(), k.value.as_str()))
         .collect()
 }
-

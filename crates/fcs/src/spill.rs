@@ -133,7 +133,10 @@ pub fn parse_spillover(
                 names.len()
             ));
         }
-        let m = rest.iter().map(|f| f.parse::<f64>().unwrap_or(0.0)).collect();
+        let m = rest
+            .iter()
+            .map(|f| f.parse::<f64>().unwrap_or(0.0))
+            .collect();
         return Ok(Some((names.to_vec(), m)));
     }
     if rest.len() == n {
@@ -233,7 +236,10 @@ mod tests {
     #[test]
     fn empty_and_broken() {
         assert_eq!(parse_spillover("0", &names(), false).unwrap(), None);
-        assert_eq!(parse_spillover("2,FL1-A,FL2-A", &names(), false).unwrap(), None);
+        assert_eq!(
+            parse_spillover("2,FL1-A,FL2-A", &names(), false).unwrap(),
+            None
+        );
         assert!(parse_spillover("2,FL1-A,FL2-A,1,x,0,1", &names(), false).is_err());
         assert!(parse_spillover("2,FL1-A,FL2-A,1", &names(), false).is_err());
         assert!(parse_spillover("abc", &names(), false).is_err());

@@ -149,14 +149,12 @@ pub fn parse_text(seg: &[u8], base: usize) -> Result<ParsedText> {
             i += 1;
         }
     }
-    if !cur.is_empty() {
-        if cur.iter().any(|c| !c.is_ascii_whitespace() && *c != 0) {
-            warnings.push(format!(
-                "TEXT does not end with the delimiter {:?}; the last field was taken up to the segment end",
-                delim as char
-            ));
-            fields.push((cur, cur_start));
-        }
+    if !cur.is_empty() && cur.iter().any(|c| !c.is_ascii_whitespace() && *c != 0) {
+        warnings.push(format!(
+            "TEXT does not end with the delimiter {:?}; the last field was taken up to the segment end",
+            delim as char
+        ));
+        fields.push((cur, cur_start));
     }
     if fields.len() % 2 == 1 {
         let (last, at) = fields.pop().expect("odd count is at least 1");

@@ -107,7 +107,9 @@ impl FcsWriter {
                 )));
             }
             if names[..i].contains(name) {
-                return Err(FcsError::Write(format!("parameter name {name:?} is repeated")));
+                return Err(FcsError::Write(format!(
+                    "parameter name {name:?} is repeated"
+                )));
             }
         }
         Ok(FcsWriter {
@@ -198,7 +200,7 @@ impl FcsWriter {
             let k = j + 1;
             let range = self.ranges[j].unwrap_or(match storage {
                 Storage::Float32 => 262_144.0,
-                Storage::Integer(_) => 2f64.powi(bits as i32),
+                Storage::Integer(_) => 2f64.powi(bits),
             });
             v.push((format!("$P{k}N"), name.clone()));
             if let Some(l) = &self.labels[j] {
@@ -308,7 +310,11 @@ impl FcsWriter {
         } else {
             (text_start, text_end)
         };
-        let (ds, de) = if end > 99_999_999 { (0, 0) } else { (begin, end) };
+        let (ds, de) = if end > 99_999_999 {
+            (0, 0)
+        } else {
+            (begin, end)
+        };
         for v in [hs, he, ds, de, 0, 0] {
             out.extend_from_slice(field(v).as_bytes());
         }

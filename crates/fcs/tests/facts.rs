@@ -54,10 +54,18 @@ fn facts_of_every_data_set() {
         let ctx = format!("{file} data set {idx}");
         assert_eq!(ds.version(), format!("FCS{}", row["fcs_version"]), "{ctx}");
         assert_eq!(ds.datatype.code(), row["datatype"], "{ctx}");
-        assert_eq!(ds.keywords.get_trimmed("$BYTEORD").unwrap(), row["byteord"], "{ctx}");
+        assert_eq!(
+            ds.keywords.get_trimmed("$BYTEORD").unwrap(),
+            row["byteord"],
+            "{ctx}"
+        );
         assert_eq!(ds.mode, row["mode"], "{ctx}");
         assert_eq!(ds.n_events.to_string(), row["events_tot"], "{ctx}");
-        assert_eq!(ds.parameters.len().to_string(), row["channels_par"], "{ctx}");
+        assert_eq!(
+            ds.parameters.len().to_string(),
+            row["channels_par"],
+            "{ctx}"
+        );
         let cyt = ds.keywords.get("$CYT").unwrap_or("").trim().to_string();
         assert_eq!(cyt, row["cyt"].trim(), "{ctx}");
         let join = |f: &dyn Fn(&preclin_fcs::Parameter) -> String| {
@@ -75,7 +83,11 @@ fn facts_of_every_data_set() {
         );
         let png: Vec<&str> = row["png"].split('|').collect();
         for (p, g) in ds.parameters.iter().zip(&png) {
-            let want: Option<f64> = if g.is_empty() { None } else { Some(g.parse().unwrap()) };
+            let want: Option<f64> = if g.is_empty() {
+                None
+            } else {
+                Some(g.parse().unwrap())
+            };
             assert_eq!(p.gain, want, "{ctx} $P{}G", p.index);
         }
         assert_eq!(
@@ -120,7 +132,8 @@ fn facts_of_every_data_set() {
             ds.repairs
         );
         // The data decode.
-        f.events::<f64>(idx).unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        f.events::<f64>(idx)
+            .unwrap_or_else(|e| panic!("{ctx}: {e}"));
     }
 }
 
@@ -128,7 +141,8 @@ fn facts_of_every_data_set() {
 fn channel_means_minima_maxima() {
     let rows = read_csv("expected_channel_means.csv");
     assert_eq!(rows.len(), 221);
-    let mut cache: HashMap<(String, usize), (Vec<Vec<f64>>, Vec<Vec<f64>>)> = HashMap::new();
+    type Columns = Vec<Vec<f64>>;
+    let mut cache: HashMap<(String, usize), (Columns, Columns)> = HashMap::new();
     for row in &rows {
         let file = row["file"].clone();
         let idx: usize = row["dataset"].parse().unwrap();
@@ -138,7 +152,9 @@ fn channel_means_minima_maxima() {
             let st = f.events::<f64>(idx).unwrap();
             let sc = f.scaled_events(idx).unwrap();
             let cols = |e: &preclin_fcs::Events<f64>| {
-                (0..e.n_params()).map(|j| e.column(j).to_vec()).collect::<Vec<_>>()
+                (0..e.n_params())
+                    .map(|j| e.column(j).to_vec())
+                    .collect::<Vec<_>>()
             };
             (cols(&st), cols(&sc))
         });

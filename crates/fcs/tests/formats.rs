@@ -72,7 +72,10 @@ fn params(n: usize, bits: &[&str], ranges: &[&str]) -> Vec<(String, String)> {
 }
 
 fn with(extra: &[(&str, &str)], p: Vec<(String, String)>) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut v: Vec<(String, String)> = extra
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     v.extend(p);
     v
 }
@@ -106,7 +109,15 @@ fn integer_widths_byte_orders_and_masks() {
     }
     let b = build(
         "FCS3.0",
-        with(&[("$TOT", "3"), ("$DATATYPE", "I"), ("$BYTEORD", "1,2"), ("$MODE", "L")], params(1, &["16"], &["1024"])),
+        with(
+            &[
+                ("$TOT", "3"),
+                ("$DATATYPE", "I"),
+                ("$BYTEORD", "1,2"),
+                ("$MODE", "L"),
+            ],
+            params(1, &["16"], &["1024"]),
+        ),
         data,
     );
     let f = read(&b);
@@ -119,13 +130,19 @@ fn integer_widths_byte_orders_and_masks() {
     }
     let b = build(
         "FCS3.0",
-        with(&[("$TOT", "2"), ("$DATATYPE", "I"), ("$BYTEORD", "2,1")], params(1, &["16"], &["65536"])),
+        with(
+            &[("$TOT", "2"), ("$DATATYPE", "I"), ("$BYTEORD", "2,1")],
+            params(1, &["16"], &["65536"]),
+        ),
         data,
     );
     assert_eq!(col(&read(&b), 0), [300.0, 2.0]);
     // Mixed 8, 24 (Cytek), 32 and 64 bits, big-endian 4,3,2,1.
     let mut data = Vec::new();
-    for (a, c, d, e) in [(7u8, 0x01_02_03u32, 70_000u32, 1u64 << 40), (255, 0xFF_FF_FF, 1, 3)] {
+    for (a, c, d, e) in [
+        (7u8, 0x01_02_03u32, 70_000u32, 1u64 << 40),
+        (255, 0xFF_FF_FF, 1, 3),
+    ] {
         data.push(a);
         data.extend(&c.to_be_bytes()[1..]);
         data.extend(d.to_be_bytes());
@@ -135,7 +152,11 @@ fn integer_widths_byte_orders_and_masks() {
         "FCS3.1",
         with(
             &[("$TOT", "2"), ("$DATATYPE", "I"), ("$BYTEORD", "4,3,2,1")],
-            params(4, &["8", "24", "32", "64"], &["256", "16777216", "4294967296", "18446744073709551616"]),
+            params(
+                4,
+                &["8", "24", "32", "64"],
+                &["256", "16777216", "4294967296", "18446744073709551616"],
+            ),
         ),
         data,
     );
@@ -147,7 +168,10 @@ fn integer_widths_byte_orders_and_masks() {
     // A permuted byte order (3,4,1,2) on 32-bit values.
     let b = build(
         "FCS3.0",
-        with(&[("$TOT", "1"), ("$DATATYPE", "I"), ("$BYTEORD", "3,4,1,2")], params(1, &["32"], &["4294967296"])),
+        with(
+            &[("$TOT", "1"), ("$DATATYPE", "I"), ("$BYTEORD", "3,4,1,2")],
+            params(1, &["32"], &["4294967296"]),
+        ),
         vec![0x03, 0x04, 0x01, 0x02],
     );
     assert_eq!(col(&read(&b), 0), [0x0403_0201 as f64]);
@@ -162,11 +186,17 @@ fn ten_bit_values_aligned_and_packed() {
     }
     let b = build(
         "FCS2.0",
-        with(&[("$TOT", "3"), ("$DATATYPE", "I"), ("$BYTEORD", "4,3,2,1")], params(1, &["10"], &["1024"])),
+        with(
+            &[("$TOT", "3"), ("$DATATYPE", "I"), ("$BYTEORD", "4,3,2,1")],
+            params(1, &["10"], &["1024"]),
+        ),
         data,
     );
     let f = read(&b);
-    assert_eq!(f.dataset(0).unwrap().layout, Layout::Aligned { row_bytes: 2 });
+    assert_eq!(
+        f.dataset(0).unwrap().layout,
+        Layout::Aligned { row_bytes: 2 }
+    );
     assert_eq!(col(&f, 0), [1023.0, 512.0, 1023.0]);
     // 4 events × 10 bits packed MSB-first into 5 bytes.
     let vals = [1u64, 1023, 512, 3];
@@ -177,13 +207,25 @@ fn ten_bit_values_aligned_and_packed() {
     let data: Vec<u8> = (0..5).rev().map(|k| (acc >> (8 * k)) as u8).collect();
     let b = build(
         "FCS2.0",
-        with(&[("$TOT", "4"), ("$DATATYPE", "I"), ("$BYTEORD", "4,3,2,1")], params(1, &["10"], &["1024"])),
+        with(
+            &[("$TOT", "4"), ("$DATATYPE", "I"), ("$BYTEORD", "4,3,2,1")],
+            params(1, &["10"], &["1024"]),
+        ),
         data,
     );
     let f = read(&b);
-    assert_eq!(f.dataset(0).unwrap().layout, Layout::BitPacked { row_bits: 10 });
+    assert_eq!(
+        f.dataset(0).unwrap().layout,
+        Layout::BitPacked { row_bits: 10 }
+    );
     assert_eq!(col(&f, 0), [1.0, 1023.0, 512.0, 3.0]);
-    assert!(f.dataset(0).unwrap().notes.iter().any(|n| n.message.contains("packed")));
+    assert!(
+        f.dataset(0)
+            .unwrap()
+            .notes
+            .iter()
+            .any(|n| n.message.contains("packed"))
+    );
 }
 
 #[test]
@@ -197,7 +239,12 @@ fn float_double_ascii_and_per_parameter_types() {
     let b = build(
         "FCS3.2",
         with(
-            &[("$TOT", "2"), ("$DATATYPE", "F"), ("$BYTEORD", "1,2,3,4"), ("$P2DATATYPE", "D")],
+            &[
+                ("$TOT", "2"),
+                ("$DATATYPE", "F"),
+                ("$BYTEORD", "1,2,3,4"),
+                ("$P2DATATYPE", "D"),
+            ],
             params(2, &["32", "64"], &["262144", "262144"]),
         ),
         data,
@@ -212,7 +259,10 @@ fn float_double_ascii_and_per_parameter_types() {
     // ASCII, fixed width (4 and 3 characters).
     let b = build(
         "FCS2.0",
-        with(&[("$TOT", "2"), ("$DATATYPE", "A")], params(2, &["4", "3"], &["10000", "1000"])),
+        with(
+            &[("$TOT", "2"), ("$DATATYPE", "A")],
+            params(2, &["4", "3"], &["10000", "1000"]),
+        ),
         b"  12345 999  7".to_vec(),
     );
     let f = read(&b);
@@ -221,7 +271,10 @@ fn float_double_ascii_and_per_parameter_types() {
     // ASCII, delimited ($PnB = *).
     let b = build(
         "FCS2.0",
-        with(&[("$TOT", "2"), ("$DATATYPE", "A")], params(2, &["*", "*"], &["10000", "1000"])),
+        with(
+            &[("$TOT", "2"), ("$DATATYPE", "A")],
+            params(2, &["*", "*"], &["10000", "1000"]),
+        ),
         b"12,345 999\t7\n".to_vec(),
     );
     let f = read(&b);
@@ -249,7 +302,14 @@ fn log_decoding_gain_timestep_and_escapes() {
     let b = build(
         "FCS2.0",
         with(
-            &[("$TOT", "3"), ("$DATATYPE", "I"), ("$BYTEORD", "4,3,2,1"), ("$P2G", "4"), ("$TIMESTEP", "0.5"), ("$P1S", "CD/34 a//b")],
+            &[
+                ("$TOT", "3"),
+                ("$DATATYPE", "I"),
+                ("$BYTEORD", "4,3,2,1"),
+                ("$P2G", "4"),
+                ("$TIMESTEP", "0.5"),
+                ("$P1S", "CD/34 a//b"),
+            ],
             p,
         ),
         data,
@@ -257,7 +317,11 @@ fn log_decoding_gain_timestep_and_escapes() {
     let f = read(&b);
     let ds = f.dataset(0).unwrap();
     assert_eq!(ds.parameters[0].label.as_deref(), Some("CD/34 a//b"));
-    assert!(ds.notes.iter().any(|n| n.keyword == "$P1E" && n.message.contains("4,1")));
+    assert!(
+        ds.notes
+            .iter()
+            .any(|n| n.keyword == "$P1E" && n.message.contains("4,1"))
+    );
     let sc = f.scaled_events(0).unwrap();
     assert_eq!(sc.column(0)[0], 1.0);
     assert!((sc.column(0)[1] - 100.0).abs() < 1e-9);
@@ -272,7 +336,14 @@ fn simple(tot: usize) -> (Vec<(String, String)>, Vec<u8>) {
         data.extend((2.0 * i as f32).to_le_bytes());
     }
     (
-        with(&[("$TOT", &tot.to_string()), ("$DATATYPE", "F"), ("$BYTEORD", "1,2,3,4")], params(2, &["32", "32"], &["1", "1"])),
+        with(
+            &[
+                ("$TOT", &tot.to_string()),
+                ("$DATATYPE", "F"),
+                ("$BYTEORD", "1,2,3,4"),
+            ],
+            params(2, &["32", "32"], &["1", "1"]),
+        ),
         data,
     )
 }
@@ -301,13 +372,21 @@ fn offset_faults_are_repaired_and_reported() {
     let mut b = build("FCS3.1", pairs.clone(), data.clone());
     b.header_data = Some((ds - 7, de));
     let f = read(&b);
-    assert!(f.dataset(0).unwrap().repairs[0].message.contains("used the TEXT offsets"));
+    assert!(
+        f.dataset(0).unwrap().repairs[0]
+            .message
+            .contains("used the TEXT offsets")
+    );
     assert_eq!(col(&f, 0)[3], 3.0);
     // TEXT disagrees with HEADER: HEADER is consistent.
     let mut b = build("FCS3.1", pairs.clone(), data.clone());
     b.text_data = Some((ds + 3, de + 900));
     let f = read(&b);
-    assert!(f.dataset(0).unwrap().repairs[0].message.contains("used the HEADER offsets"));
+    assert!(
+        f.dataset(0).unwrap().repairs[0]
+            .message
+            .contains("used the HEADER offsets")
+    );
     // HEADER zeros with TEXT offsets: no repair needed.
     let mut b = build("FCS3.1", pairs.clone(), data.clone());
     b.header_data = Some((0, 0));
@@ -320,14 +399,21 @@ fn offset_faults_are_repaired_and_reported() {
     b.text_data = Some((ds, ds));
     b.header_data = Some((0, 0));
     let f = read(&b);
-    assert!(f.dataset(0).unwrap().repairs[0].message.contains("computed from"));
+    assert!(
+        f.dataset(0).unwrap().repairs[0]
+            .message
+            .contains("computed from")
+    );
     assert_eq!(col(&f, 1)[9], 18.0);
     // Nothing consistent: refused, naming the keyword and its offset.
     let mut b = build("FCS3.1", pairs.clone(), data.clone());
     b.text_data = Some((ds, de - 5));
     b.header_data = Some((ds, de - 5));
     let e = FcsFile::from_bytes(b.bytes()).unwrap_err();
-    let FcsError::Inconsistent { keyword, offset, .. } = &e else {
+    let FcsError::Inconsistent {
+        keyword, offset, ..
+    } = &e
+    else {
         panic!("{e}")
     };
     assert_eq!(keyword, "$ENDDATA");
@@ -337,7 +423,10 @@ fn offset_faults_are_repaired_and_reported() {
     let mut b = build("FCS3.1", pairs.clone(), [data.clone(), vec![0; 8]].concat());
     b.header_data = Some((ds + 8, de + 8));
     b.text_data = Some((ds, de));
-    assert!(matches!(FcsFile::from_bytes(b.bytes()), Err(FcsError::Inconsistent { .. })));
+    assert!(matches!(
+        FcsFile::from_bytes(b.bytes()),
+        Err(FcsError::Inconsistent { .. })
+    ));
 }
 
 #[test]
@@ -372,7 +461,11 @@ fn data_beyond_99_999_999_bytes() {
 fn multiple_data_sets_and_supplemental_text() {
     let (pairs, data) = simple(3);
     let first = build("FCS3.0", pairs.clone(), data.clone()).bytes();
-    let mut second = build("FCS3.0", with(&[("$CYT", "second")], pairs.clone()), data.clone());
+    let mut second = build(
+        "FCS3.0",
+        with(&[("$CYT", "second")], pairs.clone()),
+        data.clone(),
+    );
     second.text_offsets = true;
     let second = second.bytes();
     // $NEXTDATA in the first points at the second (zero-padded like Attune).
@@ -410,7 +503,13 @@ fn multiple_data_sets_and_supplemental_text() {
     p.push(("$NEXTDATA".into(), "99999".into()));
     let f = read(&build("FCS3.0", p, data.clone()));
     assert_eq!(f.datasets().len(), 1);
-    assert!(f.dataset(0).unwrap().notes.iter().any(|n| n.keyword == "$NEXTDATA"));
+    assert!(
+        f.dataset(0)
+            .unwrap()
+            .notes
+            .iter()
+            .any(|n| n.keyword == "$NEXTDATA")
+    );
 }
 
 #[test]
@@ -428,7 +527,10 @@ fn spillover_variants_in_files() {
     let mut p = pairs.clone();
     p.push(("$SPILLOVER".into(), "2,C1,C2".into()));
     let f = read(&build("FCS3.1", p, data));
-    assert!(matches!(f.dataset(0).unwrap().spillover(), SpillLookup::Unusable(_)));
+    assert!(matches!(
+        f.dataset(0).unwrap().spillover(),
+        SpillLookup::Unusable(_)
+    ));
 }
 
 #[test]
@@ -448,7 +550,11 @@ fn writer_round_trips_exactly() {
         let f = FcsFile::from_bytes(w.to_bytes(Storage::Float32).unwrap()).unwrap();
         let ds = f.dataset(0).unwrap();
         assert_eq!(ds.version(), "FCS3.1");
-        assert!(ds.repairs.is_empty() && ds.notes.is_empty(), "{:?}", ds.notes);
+        assert!(
+            ds.repairs.is_empty() && ds.notes.is_empty(),
+            "{:?}",
+            ds.notes
+        );
         assert_eq!(ds.names(), ["FSC-A", "CD34 PE/Cy7"]);
         assert_eq!(ds.parameters[1].label.as_deref(), Some("CD34"));
         assert_eq!(ds.keywords.get("$CYT"), Some("sim/ulated|x"));
@@ -466,10 +572,25 @@ fn writer_round_trips_exactly() {
         assert_eq!(f.events::<f64>(0).unwrap().column(0), a.as_slice());
         assert_eq!(f.dataset(0).unwrap().datatype, DataType::Integer);
     }
-    assert!(FcsWriter::new(&["A"], vec![vec![1.5]]).unwrap().to_bytes(Storage::Integer(IntWidth::U16)).is_err());
-    assert!(FcsWriter::new(&["A"], vec![vec![70000.0]]).unwrap().to_bytes(Storage::Integer(IntWidth::U16)).is_err());
+    assert!(
+        FcsWriter::new(&["A"], vec![vec![1.5]])
+            .unwrap()
+            .to_bytes(Storage::Integer(IntWidth::U16))
+            .is_err()
+    );
+    assert!(
+        FcsWriter::new(&["A"], vec![vec![70000.0]])
+            .unwrap()
+            .to_bytes(Storage::Integer(IntWidth::U16))
+            .is_err()
+    );
     assert!(FcsWriter::new(&["A", "A"], vec![vec![1.0], vec![1.0]]).is_err());
-    assert!(FcsWriter::new(&["A"], vec![vec![1.0]]).unwrap().keyword("$TOT", "3").is_err());
+    assert!(
+        FcsWriter::new(&["A"], vec![vec![1.0]])
+            .unwrap()
+            .keyword("$TOT", "3")
+            .is_err()
+    );
     // Reading a reference file and writing it again keeps every value.
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/data/flow/gatingml2_compliance/FCSFiles/9399_1_3_NKR.fcs");
@@ -479,11 +600,17 @@ fn writer_round_trips_exactly() {
     let names = ds.names();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let cols = (0..ev.n_params()).map(|j| ev.column(j).to_vec()).collect();
-    let out = FcsWriter::new(&refs, cols).unwrap().to_bytes(Storage::Float32).unwrap();
+    let out = FcsWriter::new(&refs, cols)
+        .unwrap()
+        .to_bytes(Storage::Float32)
+        .unwrap();
     let g = FcsFile::from_bytes(out).unwrap();
     assert_eq!(g.events::<f64>(0).unwrap(), ev);
     // An empty data set.
-    let e = FcsWriter::new(&["A"], vec![vec![]]).unwrap().to_bytes(Storage::Float32).unwrap();
+    let e = FcsWriter::new(&["A"], vec![vec![]])
+        .unwrap()
+        .to_bytes(Storage::Float32)
+        .unwrap();
     let f = FcsFile::from_bytes(e).unwrap();
     assert_eq!(f.dataset(0).unwrap().n_events, 0);
     assert_eq!(f.events::<f64>(0).unwrap().n_events(), 0);
@@ -501,7 +628,9 @@ fn garbage_never_panics() {
     for _ in 0..3000 {
         let mut b = bytes.clone();
         for _ in 0..3 {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let at = (state >> 33) as usize % b.len();
             b[at] = (state >> 13) as u8;
         }

@@ -44,7 +44,11 @@ impl Compensation {
     /// Compensation from a square spillover matrix (row-major, rows =
     /// fluorochromes = channels): `C = S⁻¹`; outputs keep the channel
     /// names.
-    pub fn from_spillover(source: &str, channels: &[String], spill: &[f64]) -> Result<Compensation> {
+    pub fn from_spillover(
+        source: &str,
+        channels: &[String],
+        spill: &[f64],
+    ) -> Result<Compensation> {
         let n = channels.len();
         if spill.len() != n * n {
             return Err(FlowError::Matrix {

@@ -238,7 +238,11 @@ pub fn parse_gatingml(xml: &str) -> Result<GatingStrategy> {
                     .find(|d| &d.id == r)
                     .or_else(|| all_dividers.get(r))
                     .ok_or_else(|| {
-                        cx.err(node, Some(qid), format!("divider_ref '{r}' is not a divider"))
+                        cx.err(
+                            node,
+                            Some(qid),
+                            format!("divider_ref '{r}' is not a divider"),
+                        )
                     })?;
                 let k = d.values.iter().filter(|v| **v <= *loc).count();
                 parts.push(QuadrantPart {
@@ -371,7 +375,8 @@ fn gate_kind(cx: &Ctx, n: Node, id: &str) -> Result<GateKind> {
             };
             let mut operands = Vec::new();
             for r in children(op_node, "gateReference") {
-                let g = attr(r, "ref").ok_or_else(|| cx.err(r, Some(id), "gateReference without ref"))?;
+                let g = attr(r, "ref")
+                    .ok_or_else(|| cx.err(r, Some(id), "gateReference without ref"))?;
                 operands.push(Operand {
                     gate: g.into(),
                     complement: attr(r, "use-as-complement").is_some_and(|v| v.trim() == "true"),
@@ -385,7 +390,10 @@ fn gate_kind(cx: &Ctx, n: Node, id: &str) -> Result<GateKind> {
                 return Err(cx.err(
                     op_node,
                     Some(id),
-                    format!("{} operands ('not' takes 1, 'and'/'or' at least 2)", operands.len()),
+                    format!(
+                        "{} operands ('not' takes 1, 'and'/'or' at least 2)",
+                        operands.len()
+                    ),
                 ));
             }
             Ok(GateKind::Boolean { op, operands })
@@ -513,7 +521,11 @@ fn num(v: f64) -> String {
 fn write_dim_body(out: &mut String, d: &Dimension, indent: &str) {
     match &d.source {
         DimSource::Channel(c) => {
-            let _ = writeln!(out, "{indent}<data-type:fcs-dimension data-type:name=\"{}\" />", esc(c));
+            let _ = writeln!(
+                out,
+                "{indent}<data-type:fcs-dimension data-type:name=\"{}\" />",
+                esc(c)
+            );
         }
         DimSource::Ratio(r) => {
             let _ = writeln!(
@@ -550,7 +562,10 @@ pub fn write_gatingml(s: &GatingStrategy) -> String {
     o.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     o.push_str("<gating:Gating-ML xmlns:gating=\"http://www.isac-net.org/std/Gating-ML/v2.0/gating\" xmlns:transforms=\"http://www.isac-net.org/std/Gating-ML/v2.0/transformations\" xmlns:data-type=\"http://www.isac-net.org/std/Gating-ML/v2.0/datatypes\">\n");
     for t in &s.transforms {
-        let mut a = format!("  <transforms:transformation transforms:id=\"{}\"", esc(&t.id));
+        let mut a = format!(
+            "  <transforms:transformation transforms:id=\"{}\"",
+            esc(&t.id)
+        );
         if let Some(v) = t.bound_min {
             let _ = write!(a, " transforms:boundMin=\"{}\"", num(v));
         }
@@ -561,10 +576,20 @@ pub fn write_gatingml(s: &GatingStrategy) -> String {
         o.push_str(&a);
         match &t.kind {
             TransformKind::Flin { t, a } => {
-                let _ = writeln!(o, "    <transforms:flin transforms:T=\"{}\" transforms:A=\"{}\" />", num(*t), num(*a));
+                let _ = writeln!(
+                    o,
+                    "    <transforms:flin transforms:T=\"{}\" transforms:A=\"{}\" />",
+                    num(*t),
+                    num(*a)
+                );
             }
             TransformKind::Flog { t, m } => {
-                let _ = writeln!(o, "    <transforms:flog transforms:T=\"{}\" transforms:M=\"{}\" />", num(*t), num(*m));
+                let _ = writeln!(
+                    o,
+                    "    <transforms:flog transforms:T=\"{}\" transforms:M=\"{}\" />",
+                    num(*t),
+                    num(*m)
+                );
             }
             TransformKind::Fasinh { t, m, a } => {
                 let _ = writeln!(
@@ -605,31 +630,53 @@ pub fn write_gatingml(s: &GatingStrategy) -> String {
                     num(*b),
                     num(*c)
                 );
-                let _ = writeln!(o, "      <data-type:fcs-dimension data-type:name=\"{}\" />", esc(x));
-                let _ = writeln!(o, "      <data-type:fcs-dimension data-type:name=\"{}\" />", esc(y));
+                let _ = writeln!(
+                    o,
+                    "      <data-type:fcs-dimension data-type:name=\"{}\" />",
+                    esc(x)
+                );
+                let _ = writeln!(
+                    o,
+                    "      <data-type:fcs-dimension data-type:name=\"{}\" />",
+                    esc(y)
+                );
                 o.push_str("    </transforms:fratio>\n");
             }
         }
         o.push_str("  </transforms:transformation>\n");
     }
     for m in &s.matrices {
-        let mut a = format!("  <transforms:spectrumMatrix transforms:id=\"{}\"", esc(&m.id));
+        let mut a = format!(
+            "  <transforms:spectrumMatrix transforms:id=\"{}\"",
+            esc(&m.id)
+        );
         if m.inverted_already {
             a.push_str(" transforms:matrix-inverted-already=\"true\"");
         }
         a.push_str(">\n");
         o.push_str(&a);
-        for (tag, names) in [("fluorochromes", &m.fluorochromes), ("detectors", &m.detectors)] {
+        for (tag, names) in [
+            ("fluorochromes", &m.fluorochromes),
+            ("detectors", &m.detectors),
+        ] {
             let _ = writeln!(o, "    <transforms:{tag}>");
             for n in names {
-                let _ = writeln!(o, "      <data-type:fcs-dimension data-type:name=\"{}\" />", esc(n));
+                let _ = writeln!(
+                    o,
+                    "      <data-type:fcs-dimension data-type:name=\"{}\" />",
+                    esc(n)
+                );
             }
             let _ = writeln!(o, "    </transforms:{tag}>");
         }
         for r in &m.rows {
             o.push_str("    <transforms:spectrum>\n");
             for v in r {
-                let _ = writeln!(o, "      <transforms:coefficient transforms:value=\"{}\" />", num(*v));
+                let _ = writeln!(
+                    o,
+                    "      <transforms:coefficient transforms:value=\"{}\" />",
+                    num(*v)
+                );
             }
             o.push_str("    </transforms:spectrum>\n");
         }
@@ -666,7 +713,11 @@ pub fn write_gatingml(s: &GatingStrategy) -> String {
                 for (vx, vy) in vertices {
                     o.push_str("    <gating:vertex>\n");
                     for c in [vx, vy] {
-                        let _ = writeln!(o, "      <gating:coordinate data-type:value=\"{}\" />", num(*c));
+                        let _ = writeln!(
+                            o,
+                            "      <gating:coordinate data-type:value=\"{}\" />",
+                            num(*c)
+                        );
                     }
                     o.push_str("    </gating:vertex>\n");
                 }
@@ -688,7 +739,11 @@ pub fn write_gatingml(s: &GatingStrategy) -> String {
                 }
                 o.push_str("    <gating:mean>\n");
                 for m in mean {
-                    let _ = writeln!(o, "      <gating:coordinate data-type:value=\"{}\" />", num(*m));
+                    let _ = writeln!(
+                        o,
+                        "      <gating:coordinate data-type:value=\"{}\" />",
+                        num(*m)
+                    );
                 }
                 o.push_str("    </gating:mean>\n    <gating:covarianceMatrix>\n");
                 let k = dims.len();
@@ -761,7 +816,11 @@ pub fn write_gatingml(s: &GatingStrategy) -> String {
                     } else {
                         ""
                     };
-                    let _ = writeln!(o, "      <gating:gateReference gating:ref=\"{}\"{c} />", esc(&op.gate));
+                    let _ = writeln!(
+                        o,
+                        "      <gating:gateReference gating:ref=\"{}\"{c} />",
+                        esc(&op.gate)
+                    );
                 }
                 let _ = writeln!(o, "    </gating:{tag}>");
                 o.push_str("  </gating:BooleanGate>\n");

@@ -28,6 +28,6 @@ pub use error::{FlowError, Result};
 pub use gates::{BoolOp, CompRef, DimSource, Dimension, Gate, GateKind};
 pub use gatingml::{parse_gatingml, write_gatingml};
 pub use strategy::{
-    EventData, GateOptions, GateResult, GatingResults, GatingStrategy, dimension_values, gate_events,
-    gate_events_with,
+    EventData, GateOptions, GateResult, GatingResults, GatingStrategy, dimension_values,
+    gate_events, gate_events_with,
 };

@@ -118,7 +118,14 @@ mod tests {
         // pseudo-inverse of MyNonSquareSpectrum.
         let s = [0.78, 0.13, 0.22, 0.05, 0.57, 0.89];
         let p = pinv_wide(&s, 2, 3).unwrap();
-        let want = [1.30203507, -0.3146035, -0.04635483, 0.5219464, -0.04346012, 0.8069896];
+        let want = [
+            1.30203507,
+            -0.3146035,
+            -0.04635483,
+            0.5219464,
+            -0.04346012,
+            0.8069896,
+        ];
         for (g, w) in p.iter().zip(want) {
             assert!((g - w).abs() < 1e-6, "{g} vs {w}");
         }

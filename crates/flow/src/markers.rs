@@ -56,9 +56,7 @@ pub fn threshold(control: &[f64], scale: &Scale, percentile: f64) -> Result<Thre
         .collect();
     let q = desc::quantile(&t, percentile / 100.0)
         .filter(|q| q.is_finite())
-        .ok_or_else(|| {
-            FlowError::Invalid("the control has no event with a finite value".into())
-        })?;
+        .ok_or_else(|| FlowError::Invalid("the control has no event with a finite value".into()))?;
     Ok(Threshold {
         percentile,
         transformed: q,
@@ -178,7 +176,12 @@ pub fn find_marker(names: &[String], labels: &[Option<String>], marker: &str) ->
     let word = |text: &str, w: &str| -> bool {
         text.to_ascii_lowercase()
             .split(|c: char| c.is_whitespace() || matches!(c, '_' | '/' | '(' | ')' | ','))
-            .any(|tok| tok == w || tok.strip_prefix(w).is_some_and(|rest| rest.starts_with('-')))
+            .any(|tok| {
+                tok == w
+                    || tok
+                        .strip_prefix(w)
+                        .is_some_and(|rest| rest.starts_with('-'))
+            })
     };
     let aliases: Vec<String> = match m.as_str() {
         "cd117" => vec![m.clone(), "c-kit".into(), "ckit".into()],
@@ -272,7 +275,12 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let labels = vec![None, Some("CD11b FITC".to_string()), Some("CD14-PE".into()), Some("c-Kit".into())];
+        let labels = vec![
+            None,
+            Some("CD11b FITC".to_string()),
+            Some("CD14-PE".into()),
+            Some("c-Kit".into()),
+        ];
         assert_eq!(find_marker(&names, &labels, "CD11b"), Some(1));
         assert_eq!(find_marker(&names, &labels, "cd14"), Some(2));
         assert_eq!(find_marker(&names, &labels, "CD117"), Some(3));
@@ -285,8 +293,17 @@ mod tests {
             data: 10.0,
             control_events: 1,
         };
-        let e = engraftment(&[20.0, 20.0, 1.0, 20.0, 1.0], &[1.0, 1.0, 20.0, 20.0, 1.0], &lin, &th, &th);
-        assert_eq!((e.human, e.mouse, e.double_positive, e.events), (2, 1, 1, 5));
+        let e = engraftment(
+            &[20.0, 20.0, 1.0, 20.0, 1.0],
+            &[1.0, 1.0, 20.0, 20.0, 1.0],
+            &lin,
+            &th,
+            &th,
+        );
+        assert_eq!(
+            (e.human, e.mouse, e.double_positive, e.events),
+            (2, 1, 1, 5)
+        );
         assert!((e.percent_human.unwrap() - 200.0 / 3.0).abs() < 1e-12);
     }
 }

@@ -19,8 +19,7 @@ use rayon::prelude::*;
 use crate::compensation::Compensation;
 use crate::error::{FlowError, Result};
 use crate::gates::{
-    BoolOp, CompRef, DimSource, Dimension, Gate, GateKind, in_range, mahalanobis2,
-    point_in_polygon,
+    BoolOp, CompRef, DimSource, Dimension, Gate, GateKind, in_range, mahalanobis2, point_in_polygon,
 };
 use crate::transforms::{FastLogicle, TransformKind, Transformation};
 
@@ -422,16 +421,25 @@ impl<'a> Evaluator<'a> {
             CompRef::Fcs => match &self.data.fcs_compensation {
                 None => Space::empty(),
                 Some(c) => {
-                    let outs = c.outputs.iter().cloned().enumerate().map(|(j, n)| (n, j)).collect();
+                    let outs = c
+                        .outputs
+                        .iter()
+                        .cloned()
+                        .enumerate()
+                        .map(|(j, n)| (n, j))
+                        .collect();
                     self.space_of(c.clone(), outs)?
                 }
             },
             CompRef::Matrix(id) => {
-                let m = self.s.matrix(id).ok_or_else(|| FlowError::UnknownReference {
-                    what: "spectrum matrix",
-                    id: id.clone(),
-                    by: "a dimension".into(),
-                })?;
+                let m = self
+                    .s
+                    .matrix(id)
+                    .ok_or_else(|| FlowError::UnknownReference {
+                        what: "spectrum matrix",
+                        id: id.clone(),
+                        by: "a dimension".into(),
+                    })?;
                 if m.rows.is_empty() {
                     // The file's own spillover, renamed detector → fluorochrome.
                     let fcs = self.data.fcs_compensation.as_ref().ok_or_else(|| {
@@ -462,7 +470,13 @@ impl<'a> Evaluator<'a> {
                         &m.rows,
                         m.inverted_already,
                     )?;
-                    let outs = c.outputs.iter().cloned().enumerate().map(|(j, n)| (n, j)).collect();
+                    let outs = c
+                        .outputs
+                        .iter()
+                        .cloned()
+                        .enumerate()
+                        .map(|(j, n)| (n, j))
+                        .collect();
                     self.space_of(c, outs)?
                 }
             }
@@ -516,11 +530,13 @@ impl<'a> Evaluator<'a> {
     }
 
     fn transform(&self, id: &str, by: &str) -> Result<&'a Transformation> {
-        self.s.transform(id).ok_or_else(|| FlowError::UnknownReference {
-            what: "transformation",
-            id: id.into(),
-            by: by.into(),
-        })
+        self.s
+            .transform(id)
+            .ok_or_else(|| FlowError::UnknownReference {
+                what: "transformation",
+                id: id.into(),
+                by: by.into(),
+            })
     }
 
     fn ensure_dim(&mut self, dim: &Dimension, gate: &str) -> Result<()> {
@@ -590,11 +606,14 @@ impl<'a> Evaluator<'a> {
         if !self.visiting.insert(id.to_string()) {
             return Err(FlowError::Cycle(id.into()));
         }
-        let gate = *self.index.get(id).ok_or_else(|| FlowError::UnknownReference {
-            what: "gate",
-            id: id.into(),
-            by: "the strategy".into(),
-        })?;
+        let gate = *self
+            .index
+            .get(id)
+            .ok_or_else(|| FlowError::UnknownReference {
+                what: "gate",
+                id: id.into(),
+                by: "the strategy".into(),
+            })?;
         let mut own = self.own(gate)?;
         if let Some(p) = &gate.parent {
             self.ensure(p)?;
@@ -677,8 +696,12 @@ impl<'a> Evaluator<'a> {
                     self.members[o.gate.as_str()][i] != o.complement
                 };
                 match op {
-                    BoolOp::And => (0..n).map(|i| (0..operands.len()).all(|k| get(k, i))).collect(),
-                    BoolOp::Or => (0..n).map(|i| (0..operands.len()).any(|k| get(k, i))).collect(),
+                    BoolOp::And => (0..n)
+                        .map(|i| (0..operands.len()).all(|k| get(k, i)))
+                        .collect(),
+                    BoolOp::Or => (0..n)
+                        .map(|i| (0..operands.len()).any(|k| get(k, i)))
+                        .collect(),
                     BoolOp::Not => (0..n).map(|i| !get(0, i)).collect(),
                 }
             }

@@ -317,7 +317,12 @@ mod tests {
         let l = Scale::Linear.ticks(0.0, 1000.0);
         assert_eq!(l.first().unwrap().1, "0");
         assert_eq!(l.last().unwrap().1, "1000");
-        assert!(Scale::Log10.ticks(1.0, 1e4).iter().all(|x| x.1.starts_with("10")));
+        assert!(
+            Scale::Log10
+                .ticks(1.0, 1e4)
+                .iter()
+                .all(|x| x.1.starts_with("10"))
+        );
     }
 
     #[test]
@@ -330,7 +335,11 @@ mod tests {
         ] {
             for x in [1.0, 10.0, 1234.5, 100000.0] {
                 let back = s.inverse(s.apply(x));
-                assert!((back - x).abs() < 1e-8 * x, "{}: {x} → {back}", s.describe());
+                assert!(
+                    (back - x).abs() < 1e-8 * x,
+                    "{}: {x} → {back}",
+                    s.describe()
+                );
             }
         }
     }

@@ -64,9 +64,8 @@ impl Workspace {
     /// The sample named `name` (sample node name, `$FIL` or sample id),
     /// else the one matching `fcs_name`, else the first.
     pub fn pick(&self, name: Option<&str>, fcs_name: Option<&str>) -> Result<&WspSample> {
-        let matches = |s: &WspSample, n: &str| {
-            s.name == n || s.fil.as_deref() == Some(n) || s.sample_id == n
-        };
+        let matches =
+            |s: &WspSample, n: &str| s.name == n || s.fil.as_deref() == Some(n) || s.sample_id == n;
         if let Some(n) = name {
             return self.samples.iter().find(|s| matches(s, n)).ok_or_else(|| {
                 FlowError::Workspace {
@@ -103,7 +102,10 @@ fn kids<'a, 'i>(n: Node<'a, 'i>, name: &'static str) -> impl Iterator<Item = Nod
         .filter(move |c| c.is_element() && c.tag_name().name() == name)
 }
 
-fn descendants_named<'a, 'i>(n: Node<'a, 'i>, name: &'static str) -> impl Iterator<Item = Node<'a, 'i>> {
+fn descendants_named<'a, 'i>(
+    n: Node<'a, 'i>,
+    name: &'static str,
+) -> impl Iterator<Item = Node<'a, 'i>> {
     n.descendants()
         .filter(move |c| c.is_element() && c.tag_name().name() == name)
 }
@@ -121,7 +123,8 @@ impl Cx<'_, '_> {
     }
 
     fn num(&self, n: Node, name: &str) -> Result<f64> {
-        let v = attr(n, name).ok_or_else(|| self.err(n, format!("<{}> has no {name}", n.tag_name().name())))?;
+        let v = attr(n, name)
+            .ok_or_else(|| self.err(n, format!("<{}> has no {name}", n.tag_name().name())))?;
         v.trim()
             .parse::<f64>()
             .ok()
@@ -227,18 +230,32 @@ fn sample(cx: &Cx, s: Node) -> Result<WspSample> {
                     let width = cx.opt_num(t, "width")?.unwrap_or(-10.0);
                     let pos = cx.opt_num(t, "pos")?.unwrap_or(4.42);
                     let neg = cx.opt_num(t, "neg")?.unwrap_or(0.0);
-                    let w = if width < -1.0 { (-width).log10() / 2.0 } else { 0.0 };
+                    let w = if width < -1.0 {
+                        (-width).log10() / 2.0
+                    } else {
+                        0.0
+                    };
                     Some(TransformKind::Logicle(
                         Logicle::new(t_, w, pos, neg).map_err(|e| cx.err(t, e.to_string()))?,
                     ))
                 }
                 "logicle" => Some(TransformKind::Logicle(
-                    Logicle::new(cx.num(t, "T")?, cx.num(t, "W")?, cx.num(t, "M")?, cx.num(t, "A")?)
-                        .map_err(|e| cx.err(t, e.to_string()))?,
+                    Logicle::new(
+                        cx.num(t, "T")?,
+                        cx.num(t, "W")?,
+                        cx.num(t, "M")?,
+                        cx.num(t, "A")?,
+                    )
+                    .map_err(|e| cx.err(t, e.to_string()))?,
                 )),
                 "hyperlog" => Some(TransformKind::Hyperlog(
-                    Hyperlog::new(cx.num(t, "T")?, cx.num(t, "W")?, cx.num(t, "M")?, cx.num(t, "A")?)
-                        .map_err(|e| cx.err(t, e.to_string()))?,
+                    Hyperlog::new(
+                        cx.num(t, "T")?,
+                        cx.num(t, "W")?,
+                        cx.num(t, "M")?,
+                        cx.num(t, "A")?,
+                    )
+                    .map_err(|e| cx.err(t, e.to_string()))?,
                 )),
                 "fasinh" => Some(TransformKind::Fasinh {
                     t: cx.num(t, "T")?,
@@ -333,7 +350,8 @@ impl Builder<'_, '_, '_> {
             if !matches!(tag, "Population" | "NotNode" | "AndNode" | "OrNode") {
                 continue;
             }
-            let name = attr(p, "name").ok_or_else(|| self.cx.err(p, "population without a name"))?;
+            let name =
+                attr(p, "name").ok_or_else(|| self.cx.err(p, "population without a name"))?;
             let id = match parent {
                 Some(pp) => format!("{pp}/{name}"),
                 None => name.to_string(),
@@ -360,7 +378,10 @@ impl Builder<'_, '_, '_> {
                     _ => deps.len() >= 2,
                 };
                 if !ok {
-                    return Err(self.cx.err(p, format!("boolean population '{name}' has {} dependents", deps.len())));
+                    return Err(self.cx.err(
+                        p,
+                        format!("boolean population '{name}' has {} dependents", deps.len()),
+                    ));
                 }
                 GateKind::Boolean {
                     op,
@@ -386,7 +407,10 @@ impl Builder<'_, '_, '_> {
         Ok(())
     }
 
-    fn dims_of<'a, 'i>(&self, g: Node<'a, 'i>) -> Result<Vec<(Dimension, Option<String>, Node<'a, 'i>)>> {
+    fn dims_of<'a, 'i>(
+        &self,
+        g: Node<'a, 'i>,
+    ) -> Result<Vec<(Dimension, Option<String>, Node<'a, 'i>)>> {
         let mut v = Vec::new();
         for d in kids(g, "dimension") {
             let name = descendants_named(d, "fcs-dimension")

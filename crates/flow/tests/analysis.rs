@@ -10,7 +10,9 @@ use preclin_flow::wsp::parse_workspace;
 use preclin_flow::{Compensation, EventData, gate_events, parse_gatingml, write_gatingml};
 
 fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/flow").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/flow")
+        .join(rel)
 }
 
 #[test]
@@ -25,7 +27,10 @@ fn compensated_means_match_flowkit() {
         by_file
             .entry((rec[0].to_string(), rec[1].parse().unwrap()))
             .or_default()
-            .push((rec[2].parse::<usize>().unwrap() - 1, rec[10].parse().unwrap()));
+            .push((
+                rec[2].parse::<usize>().unwrap() - 1,
+                rec[10].parse().unwrap(),
+            ));
     }
     assert!(by_file.len() >= 5, "{:?}", by_file.keys());
     for ((file, ds), want) in by_file {
@@ -42,7 +47,11 @@ fn compensated_means_match_flowkit() {
             let got = cols[j].iter().sum::<f64>() / cols[j].len() as f64;
             // 6 significant digits in the CSV.
             let tol = (6e-6 * m.abs()).max(1e-4);
-            assert!((got - m).abs() <= tol, "{file} channel {}: {got} vs FlowKit {m}", j + 1);
+            assert!(
+                (got - m).abs() <= tol,
+                "{file} channel {}: {got} vs FlowKit {m}",
+                j + 1
+            );
         }
     }
 }
@@ -62,7 +71,10 @@ fn gatingml_export_round_trips() {
         if set == 1 {
             let f = FcsFile::open(data("gatingml2_compliance/FCSFiles/data1.fcs")).unwrap();
             let d = EventData::from_fcs(&f, 0).unwrap();
-            assert_eq!(gate_events(&s, &d).unwrap(), gate_events(&back, &d).unwrap());
+            assert_eq!(
+                gate_events(&s, &d).unwrap(),
+                gate_events(&back, &d).unwrap()
+            );
         }
     }
 }
@@ -77,7 +89,10 @@ fn gatingml_errors_name_line_and_id() {
   </gating:PolygonGate>
 </gating:Gating-ML>"#;
     let e = parse_gatingml(bad).unwrap_err().to_string();
-    assert!(e.contains("line 5") && e.contains("'P'") && e.contains("'x'"), "{e}");
+    assert!(
+        e.contains("line 5") && e.contains("'P'") && e.contains("'x'"),
+        "{e}"
+    );
     let cyc = r#"<gating:Gating-ML xmlns:gating="http://www.isac-net.org/std/Gating-ML/v2.0/gating">
   <gating:BooleanGate gating:id="A"><gating:not><gating:gateReference gating:ref="B" /></gating:not></gating:BooleanGate>
   <gating:BooleanGate gating:id="B"><gating:not><gating:gateReference gating:ref="A" /></gating:not></gating:BooleanGate>
@@ -95,15 +110,21 @@ fn gatingml_errors_name_line_and_id() {
 /// SPILL, biex display transforms, a polygon on compensated channels under
 /// a rectangle, a NOT node and an ellipse.
 fn workspace_xml(spill: &preclin_fcs::Spillover) -> String {
-    let mut m = String::from(r#"<transforms:spilloverMatrix prefix="Comp-" name="Acquisition-defined" id="1">
-<data-type:parameters>"#);
+    let mut m = String::from(
+        r#"<transforms:spilloverMatrix prefix="Comp-" name="Acquisition-defined" id="1">
+<data-type:parameters>"#,
+    );
     for c in &spill.channels {
-        m.push_str(&format!(r#"<data-type:parameter data-type:name="{c}" userProvidedCompInfix="Comp-{c}"/>"#));
+        m.push_str(&format!(
+            r#"<data-type:parameter data-type:name="{c}" userProvidedCompInfix="Comp-{c}"/>"#
+        ));
     }
     m.push_str("</data-type:parameters>\n");
     let n = spill.channels.len();
     for (i, c) in spill.channels.iter().enumerate() {
-        m.push_str(&format!(r#"<transforms:spillover data-type:parameter="{c}">"#));
+        m.push_str(&format!(
+            r#"<transforms:spillover data-type:parameter="{c}">"#
+        ));
         for (j, d) in spill.channels.iter().enumerate() {
             m.push_str(&format!(
                 r#"<transforms:coefficient data-type:parameter="{d}" transforms:value="{}"/>"#,
@@ -174,7 +195,10 @@ fn flowjo_workspace_gates_like_the_equivalent_direct_computation() {
     let s = ws.pick(None, Some("data2.fcs")).unwrap();
     assert_eq!(s.fil.as_deref(), Some("data2.fcs"));
     let ids: Vec<&str> = s.strategy.gates.iter().map(|g| g.id.as_str()).collect();
-    assert_eq!(ids, ["Cells", "Cells/FITC+", "Cells/not FITC+", "Cells/Ell"]);
+    assert_eq!(
+        ids,
+        ["Cells", "Cells/FITC+", "Cells/not FITC+", "Cells/Ell"]
+    );
     let d = EventData::from_fcs(&f, 0).unwrap();
     let r = gate_events(&s.strategy, &d).unwrap();
     // Direct computation.
@@ -191,10 +215,18 @@ fn flowjo_workspace_gates_like_the_equivalent_direct_computation() {
     // The polygon is a rectangle in biex space: FITC ≥ 1000 (PE within).
     let pe = &comp[d.find("PE-A").unwrap()];
     let fitc_pos: Vec<bool> = (0..d.n_events())
-        .map(|i| cells[i] && fitc[i] >= 1000.0 && fitc[i] <= 262144.0 && pe[i] >= -1000.0 && pe[i] <= 262144.0)
+        .map(|i| {
+            cells[i]
+                && fitc[i] >= 1000.0
+                && fitc[i] <= 262144.0
+                && pe[i] >= -1000.0
+                && pe[i] <= 262144.0
+        })
         .collect();
     assert_eq!(r.get("Cells/FITC+").unwrap().membership, fitc_pos);
-    let not: Vec<bool> = (0..d.n_events()).map(|i| cells[i] && !fitc_pos[i]).collect();
+    let not: Vec<bool> = (0..d.n_events())
+        .map(|i| cells[i] && !fitc_pos[i])
+        .collect();
     assert_eq!(r.get("Cells/not FITC+").unwrap().membership, not);
     // Ellipse: centre (70000, 100000), half-axes 50000 and 30000.
     let ell: Vec<bool> = (0..d.n_events())
@@ -205,6 +237,9 @@ fn flowjo_workspace_gates_like_the_equivalent_direct_computation() {
         .collect();
     let got = &r.get("Cells/Ell").unwrap().membership;
     let differ = got.iter().zip(&ell).filter(|(a, b)| a != b).count();
-    assert!(differ <= 2, "{differ} events differ (rounding on the boundary only)");
+    assert!(
+        differ <= 2,
+        "{differ} events differ (rounding on the boundary only)"
+    );
     assert!(ell.iter().filter(|&&b| b).count() > 100);
 }

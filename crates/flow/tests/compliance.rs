@@ -68,8 +68,12 @@ fn run_set(set_no: usize) -> Vec<(String, usize, usize, usize)> {
     let fcs = &table[0].fcs;
     let file = FcsFile::open(dir().join("FCSFiles").join(fcs)).expect("FCS");
     let data = EventData::from_fcs(&file, 0).expect("events");
-    let xml = std::fs::read_to_string(dir().join("Gating-MLFiles").join(format!("gates{set_no}.xml")))
-        .expect("gates xml");
+    let xml = std::fs::read_to_string(
+        dir()
+            .join("Gating-MLFiles")
+            .join(format!("gates{set_no}.xml")),
+    )
+    .expect("gates xml");
     let strategy = parse_gatingml(&xml).unwrap_or_else(|e| panic!("{set}: {e}"));
     let res = gate_events(&strategy, &data).unwrap_or_else(|e| panic!("{set}: {e}"));
     let mut out = Vec::new();
@@ -92,7 +96,12 @@ fn run_set(set_no: usize) -> Vec<(String, usize, usize, usize)> {
             .unwrap_or_else(|| panic!("{set}: gate {id} not in the strategy"));
         let got: Vec<bool> = g.membership.iter().map(|&b| b != complement).collect();
         let diff = got.iter().zip(&want).filter(|(a, b)| a != b).count();
-        out.push((r.gate.clone(), r.expected_count, got.iter().filter(|&&b| b).count(), diff));
+        out.push((
+            r.gate.clone(),
+            r.expected_count,
+            got.iter().filter(|&&b| b).count(),
+            diff,
+        ));
     }
     out
 }

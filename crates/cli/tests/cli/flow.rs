@@ -19,10 +19,23 @@ fn flow_data(rel: &str) -> PathBuf {
 fn fcs_info_text_and_json() {
     let f = flow_data("fcs/flowio/coulter.lmd");
     let run = preclin(["fcs".as_ref(), "info".as_ref(), f.as_os_str()]).ok();
-    for s in ["data sets: 2", "version: FCS2.0", "version: FCS3.0", "byte order: 1,2", "one byte past"] {
+    for s in [
+        "data sets: 2",
+        "version: FCS2.0",
+        "version: FCS3.0",
+        "byte order: 1,2",
+        "one byte past",
+    ] {
         assert!(run.stdout.contains(s), "missing {s:?} in:\n{}", run.stdout);
     }
-    let run = preclin(["fcs".as_ref(), "info".as_ref(), f.as_os_str(), "--format".as_ref(), "json".as_ref()]).ok();
+    let run = preclin([
+        "fcs".as_ref(),
+        "info".as_ref(),
+        f.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ])
+    .ok();
     let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     let sets = v["datasets"].as_array().unwrap();
     assert_eq!(sets.len(), 2);
@@ -33,7 +46,11 @@ fn fcs_info_text_and_json() {
     // Offset discrepancy: the consistent TEXT offsets are used and reported.
     let f = flow_data("fcs/flowio/noncompliant/data_start_offset_discrepancy_example.fcs");
     let run = preclin(["fcs".as_ref(), "info".as_ref(), f.as_os_str()]).ok();
-    assert!(run.stdout.contains("used the TEXT offsets"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("used the TEXT offsets"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -56,7 +73,10 @@ fn corrupt_files_are_refused_naming_keyword_and_offset() {
     let p = dir.write("short.fcs", b"FCS3.1    ");
     let err = preclin(["fcs".as_ref(), "info".as_ref(), p.as_os_str()]).user_error();
     assert!(err.contains("HEADER"), "{err}");
-    let p = dir.write("not.fcs", b"this is not an FCS file at all, just some text here......");
+    let p = dir.write(
+        "not.fcs",
+        b"this is not an FCS file at all, just some text here......",
+    );
     let err = preclin(["fcs".as_ref(), "export".as_ref(), p.as_os_str()]).user_error();
     assert!(err.contains("not an FCS file"), "{err}");
 }
@@ -66,42 +86,95 @@ fn fcs_export_scaled_raw_compensated_and_datasets() {
     let dir = TempDir::new("fcs-export");
     let f = flow_data("gatingml2_compliance/FCSFiles/data1.fcs");
     let out = dir.join("e.csv");
-    preclin(["fcs".as_ref(), "export".as_ref(), f.as_os_str(), "-o".as_ref(), out.as_os_str()]).ok();
+    preclin([
+        "fcs".as_ref(),
+        "export".as_ref(),
+        f.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ])
+    .ok();
     let csv = Csv::read(&out);
     assert_eq!(
         csv.header,
-        ["FSC-H", "SSC-H", "FL1-H", "FL2-H", "FL3-H", "FL2-A", "FL4-H", "Time"]
+        [
+            "FSC-H", "SSC-H", "FL1-H", "FL2-H", "FL3-H", "FL2-A", "FL4-H", "Time"
+        ]
     );
     assert_eq!(csv.rows.len(), 13367);
     let raw = dir.join("r.csv");
-    preclin(["fcs".as_ref(), "export".as_ref(), f.as_os_str(), "--raw".as_ref(), "-o".as_ref(), raw.as_os_str()]).ok();
+    preclin([
+        "fcs".as_ref(),
+        "export".as_ref(),
+        f.as_os_str(),
+        "--raw".as_ref(),
+        "-o".as_ref(),
+        raw.as_os_str(),
+    ])
+    .ok();
     let raw = Csv::read(&raw);
     // $P1G = 3.67: scaled = stored / 3.67; FL1-H ($P3E 4,0): 10^(4x/1024).
     for i in 0..50 {
         let s: f64 = raw.num(i, "FSC-H");
         crate::common::assert_rel(csv.num(i, "FSC-H"), s / 3.67, 1e-12, "gain");
         let x: f64 = raw.num(i, "FL1-H");
-        crate::common::assert_rel(csv.num(i, "FL1-H"), 10f64.powf(4.0 * x / 1024.0), 1e-12, "log");
+        crate::common::assert_rel(
+            csv.num(i, "FL1-H"),
+            10f64.powf(4.0 * x / 1024.0),
+            1e-12,
+            "log",
+        );
         assert_eq!(raw.cell(i, "FSC-H").parse::<f64>().unwrap().fract(), 0.0);
     }
     // Compensation: the file's SPILL; without one, a clear error.
     let f2 = flow_data("gatingml2_compliance/FCSFiles/data2.fcs");
     let c = dir.join("c.csv");
-    preclin(["fcs".as_ref(), "export".as_ref(), f2.as_os_str(), "--compensate".as_ref(), "-o".as_ref(), c.as_os_str()]).ok();
+    preclin([
+        "fcs".as_ref(),
+        "export".as_ref(),
+        f2.as_os_str(),
+        "--compensate".as_ref(),
+        "-o".as_ref(),
+        c.as_os_str(),
+    ])
+    .ok();
     let c = Csv::read(&c);
-    let mean: f64 = (0..c.rows.len()).map(|i| c.num(i, "FITC-A")).sum::<f64>() / c.rows.len() as f64;
+    let mean: f64 =
+        (0..c.rows.len()).map(|i| c.num(i, "FITC-A")).sum::<f64>() / c.rows.len() as f64;
     // FlowKit 1.3.2's compensated mean (expected_channel_means.csv).
     crate::common::assert_rel(mean, 35520.3, 1e-5, "compensated FITC-A mean");
-    let err = preclin(["fcs".as_ref(), "export".as_ref(), f.as_os_str(), "--compensate".as_ref()]).user_error();
+    let err = preclin([
+        "fcs".as_ref(),
+        "export".as_ref(),
+        f.as_os_str(),
+        "--compensate".as_ref(),
+    ])
+    .user_error();
     assert!(err.contains("no spillover keyword"), "{err}");
     // Second data set of a multi-data-set file.
     let lmd = flow_data("fcs/flowio/coulter.lmd");
     let d1 = dir.join("d1.csv");
-    preclin(["fcs".as_ref(), "export".as_ref(), lmd.as_os_str(), "--dataset".as_ref(), "1".as_ref(), "-o".as_ref(), d1.as_os_str()]).ok();
+    preclin([
+        "fcs".as_ref(),
+        "export".as_ref(),
+        lmd.as_os_str(),
+        "--dataset".as_ref(),
+        "1".as_ref(),
+        "-o".as_ref(),
+        d1.as_os_str(),
+    ])
+    .ok();
     let d1 = Csv::read(&d1);
     assert_eq!(d1.header[7], "TIME");
     assert_eq!(d1.rows.len(), 18110);
-    let err = preclin(["fcs".as_ref(), "export".as_ref(), lmd.as_os_str(), "--dataset".as_ref(), "2".as_ref()]).user_error();
+    let err = preclin([
+        "fcs".as_ref(),
+        "export".as_ref(),
+        lmd.as_os_str(),
+        "--dataset".as_ref(),
+        "2".as_ref(),
+    ])
+    .user_error();
     assert!(err.contains("data set 2 does not exist"), "{err}");
 }
 
@@ -110,7 +183,9 @@ fn gate_reproduces_the_compliance_memberships() {
     let dir = TempDir::new("gate-compliance");
     for (set, fcs) in [(1, "data1.fcs"), (2, "data2.fcs")] {
         let f = flow_data(&format!("gatingml2_compliance/FCSFiles/{fcs}"));
-        let g = flow_data(&format!("gatingml2_compliance/Gating-MLFiles/gates{set}.xml"));
+        let g = flow_data(&format!(
+            "gatingml2_compliance/Gating-MLFiles/gates{set}.xml"
+        ));
         let m = dir.join(&format!("m{set}"));
         let out = dir.join(&format!("g{set}.csv"));
         preclin([
@@ -125,7 +200,10 @@ fn gate_reproduces_the_compliance_memberships() {
         ])
         .ok();
         let csv = Csv::read(&out);
-        assert_eq!(csv.header, ["gate_id", "count", "percent_parent", "percent_total"]);
+        assert_eq!(
+            csv.header,
+            ["gate_id", "count", "percent_parent", "percent_total"]
+        );
         let expected_dir = flow_data(&format!("gatingml2_compliance/ExpectedResults/set_{set}"));
         let mut compared = 0;
         for e in std::fs::read_dir(&expected_dir).unwrap() {
@@ -162,8 +240,20 @@ fn gate_reproduces_the_compliance_memberships() {
     .ok();
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["events"], 13367);
-    let first = preclin(["gate".as_ref(), f.as_os_str(), "--gating".as_ref(), g.as_os_str()]).ok();
-    let again = preclin(["gate".as_ref(), f.as_os_str(), "--gating".as_ref(), exported.as_os_str()]).ok();
+    let first = preclin([
+        "gate".as_ref(),
+        f.as_os_str(),
+        "--gating".as_ref(),
+        g.as_os_str(),
+    ])
+    .ok();
+    let again = preclin([
+        "gate".as_ref(),
+        f.as_os_str(),
+        "--gating".as_ref(),
+        exported.as_os_str(),
+    ])
+    .ok();
     assert_eq!(first.stdout, again.stdout);
 }
 
@@ -181,10 +271,25 @@ fn gate_errors() {
   </gating:RectangleGate>
 </gating:Gating-ML>"#,
     );
-    let err = preclin(["gate".as_ref(), f.as_os_str(), "--gating".as_ref(), g.as_os_str()]).user_error();
-    assert!(err.contains("no channel 'CD999'") && err.contains("FSC-H"), "{err}");
+    let err = preclin([
+        "gate".as_ref(),
+        f.as_os_str(),
+        "--gating".as_ref(),
+        g.as_os_str(),
+    ])
+    .user_error();
+    assert!(
+        err.contains("no channel 'CD999'") && err.contains("FSC-H"),
+        "{err}"
+    );
     let g = dir.write("bad.xml", "<gating:Gating-ML");
-    let err = preclin(["gate".as_ref(), f.as_os_str(), "--gating".as_ref(), g.as_os_str()]).user_error();
+    let err = preclin([
+        "gate".as_ref(),
+        f.as_os_str(),
+        "--gating".as_ref(),
+        g.as_os_str(),
+    ])
+    .user_error();
     assert!(err.contains("XML"), "{err}");
 }
 
@@ -195,7 +300,11 @@ fn marker_file(dir: &TempDir, name: &str, n: usize, pos: f64) -> PathBuf {
     let cd11b: Vec<f64> = (0..n)
         .map(|i| {
             let u = (i as f64 + 0.5) / n as f64;
-            if u < pos { 20_000.0 + 1000.0 * u } else { 100.0 + 200.0 * u }
+            if u < pos {
+                20_000.0 + 1000.0 * u
+            } else {
+                100.0 + 200.0 * u
+            }
         })
         .collect();
     let bytes = FcsWriter::new(&["FSC-A", "FL1-A"], vec![fsc, cd11b])

@@ -171,7 +171,9 @@ fn frame(svg: &mut Svg, title: &str, x: &CytoAxis, y: Option<&CytoAxis>, w: f64,
             w / 2.0,
             14.0,
             title,
-            &TextStyle::new(12.0).bold().align(Anchor::Middle, Baseline::Middle),
+            &TextStyle::new(12.0)
+                .bold()
+                .align(Anchor::Middle, Baseline::Middle),
         );
     }
 }
@@ -181,7 +183,11 @@ pub fn render_plot(fig: &CytoPlotFigure) -> String {
     let (w, h) = (fig.width, fig.height);
     let (pw, ph) = (w - ML - MR, h - MT - MB);
     let mut svg = Svg::new(w, h);
-    svg.set_title(if fig.title.is_empty() { "cytometry plot" } else { &fig.title });
+    svg.set_title(if fig.title.is_empty() {
+        "cytometry plot"
+    } else {
+        &fig.title
+    });
     let px = |v: f64| ML + fig.x.frac(v).clamp(0.0, 1.0) * pw;
     let py = |v: f64| MT + ph - fig.y.frac(v).clamp(0.0, 1.0) * ph;
     let finite: Vec<(f64, f64)> = fig
@@ -229,21 +235,21 @@ pub fn render_plot(fig: &CytoPlotFigure) -> String {
     for (k, g) in fig.gates.iter().enumerate() {
         let col = series_color(k + 1);
         let st = Style::stroke(col, 1.5);
-        let label_at: (f64, f64);
-        match &g.shape {
+        let label_at: (f64, f64) = match &g.shape {
             GateShape::Polygon(v) => {
                 let pts: Vec<(f64, f64)> = v.iter().map(|&(a, b)| (px(a), py(b))).collect();
                 svg.polygon(&pts, &st);
-                label_at = pts
-                    .iter()
+                pts.iter()
                     .copied()
-                    .fold((f64::INFINITY, f64::INFINITY), |m, p| if p.1 < m.1 { p } else { m });
+                    .fold((f64::INFINITY, f64::INFINITY), |m, p| {
+                        if p.1 < m.1 { p } else { m }
+                    })
             }
             GateShape::Rectangle { x0, x1, y0, y1 } => {
                 let (a, b) = (x0.map_or(ML, px), x1.map_or(ML + pw, px));
                 let (c, d) = (y1.map_or(MT, py), y0.map_or(MT + ph, py));
                 svg.rect(a.min(b), c.min(d), (b - a).abs(), (d - c).abs(), &st);
-                label_at = (a.min(b), c.min(d));
+                (a.min(b), c.min(d))
             }
             GateShape::Ellipse {
                 mean,
@@ -264,10 +270,11 @@ pub fn render_plot(fig: &CytoPlotFigure) -> String {
                     })
                     .collect();
                 svg.polygon(&pts, &st);
-                label_at = pts
-                    .iter()
+                pts.iter()
                     .copied()
-                    .fold((f64::INFINITY, f64::INFINITY), |m, p| if p.1 < m.1 { p } else { m });
+                    .fold((f64::INFINITY, f64::INFINITY), |m, p| {
+                        if p.1 < m.1 { p } else { m }
+                    })
             }
             GateShape::Quadrant { x, y } => {
                 let dash = st.clone().with_dash(&[4.0, 3.0]);
@@ -277,9 +284,9 @@ pub fn render_plot(fig: &CytoPlotFigure) -> String {
                 if let Some(y) = y {
                     svg.line(ML, py(*y), ML + pw, py(*y), &dash);
                 }
-                label_at = (ML + pw - 4.0, MT + 12.0);
+                (ML + pw - 4.0, MT + 12.0)
             }
-        }
+        };
         let text = match g.percent.and_then(super::format_value) {
             Some(p) => format!("{} {p} %", g.label),
             None => g.label.clone(),
@@ -317,7 +324,11 @@ pub fn render_histogram(fig: &CytoHistogramFigure) -> String {
     let (w, h) = (fig.width, fig.height);
     let (pw, ph) = (w - ML - MR, h - MT - MB);
     let mut svg = Svg::new(w, h);
-    svg.set_title(if fig.title.is_empty() { "histogram" } else { &fig.title });
+    svg.set_title(if fig.title.is_empty() {
+        "histogram"
+    } else {
+        &fig.title
+    });
     let bins = fig.bins.clamp(8, 512);
     for (k, (label, values)) in fig.series.iter().enumerate() {
         let mut counts = vec![0u32; bins];
@@ -335,9 +346,15 @@ pub fn render_histogram(fig: &CytoHistogramFigure) -> String {
             path.line_to(ML + (i + 1) as f64 * bw, y);
         }
         path.line_to(ML + pw, MT + ph);
-        let col = if k == 0 { Color::hex(0x0072B2) } else { Color::GREY };
+        let col = if k == 0 {
+            Color::hex(0x0072B2)
+        } else {
+            Color::GREY
+        };
         let style = if k == 0 {
-            Style::stroke(col, 1.25).with_fill(col).with_fill_opacity(0.25)
+            Style::stroke(col, 1.25)
+                .with_fill(col)
+                .with_fill_opacity(0.25)
         } else {
             Style::stroke(col, 1.25)
         };
@@ -346,14 +363,22 @@ pub fn render_histogram(fig: &CytoHistogramFigure) -> String {
             ML + pw - 4.0,
             MT + 12.0 + 13.0 * k as f64,
             label,
-            &TextStyle::new(10.0).align(Anchor::End, Baseline::Middle).color(col),
+            &TextStyle::new(10.0)
+                .align(Anchor::End, Baseline::Middle)
+                .color(col),
         );
     }
     if let Some((t, label)) = &fig.threshold {
         let f = fig.x.frac(*t);
         if (0.0..=1.0).contains(&f) {
             let x = ML + f * pw;
-            svg.line(x, MT, x, MT + ph, &Style::stroke(Color::hex(0xD55E00), 1.5).with_dash(&[5.0, 3.0]));
+            svg.line(
+                x,
+                MT,
+                x,
+                MT + ph,
+                &Style::stroke(Color::hex(0xD55E00), 1.5).with_dash(&[5.0, 3.0]),
+            );
             svg.text(
                 x + 4.0,
                 MT + 12.0,
@@ -417,12 +442,20 @@ mod tests {
                 },
                 GateOverlay {
                     label: "R".into(),
-                    shape: GateShape::Rectangle { x0: Some(0.6), x1: None, y0: None, y1: Some(0.3) },
+                    shape: GateShape::Rectangle {
+                        x0: Some(0.6),
+                        x1: None,
+                        y0: None,
+                        y1: Some(0.3),
+                    },
                     percent: Some(3.0),
                 },
                 GateOverlay {
                     label: "Q".into(),
-                    shape: GateShape::Quadrant { x: Some(0.4), y: Some(0.4) },
+                    shape: GateShape::Quadrant {
+                        x: Some(0.4),
+                        y: Some(0.4),
+                    },
                     percent: None,
                 },
             ],
@@ -433,12 +466,18 @@ mod tests {
         assert_eq!(a, render_plot(&fig));
         assert!(a.contains("<svg") && a.contains("P1 41.23 %") && a.contains("10³"));
         assert!(!a.contains("NaN") && !a.contains("inf"));
-        let dots = render_plot(&CytoPlotFigure { mode: PlotMode::Dots(500), ..fig });
+        let dots = render_plot(&CytoPlotFigure {
+            mode: PlotMode::Dots(500),
+            ..fig
+        });
         assert!(dots.matches("<circle").count() <= 501);
         let hist = CytoHistogramFigure {
             title: "CD11b".into(),
             x: axis(),
-            series: vec![("treated".into(), vec![0.3, 0.7, 0.71, f64::INFINITY]), ("vehicle".into(), vec![0.3, 0.31])],
+            series: vec![
+                ("treated".into(), vec![0.3, 0.7, 0.71, f64::INFINITY]),
+                ("vehicle".into(), vec![0.3, 0.31]),
+            ],
             bins: 64,
             threshold: Some((0.5, "CD11b⁺ 66.7 %".into())),
             width: 420.0,
