@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use preclin_flow::markers::{
-    DEFAULT_PERCENTILE, Engraftment, MarkerRow, compare_marker, engraftment, find_marker, threshold,
+    DEFAULT_PERCENTILE, Engraftment, MarkerRow, compare_marker, compare_with_threshold,
+    engraftment, find_marker, threshold,
 };
 use preclin_flow::transforms::{Logicle, Scale};
 use preclin_flow::{EventData, GatingStrategy, gate_events};
@@ -41,6 +42,12 @@ pub struct MarkersArgs {
     /// The control (FMO, isotype or vehicle) FCS file.
     #[arg(long)]
     pub control: PathBuf,
+    /// The vehicle FCS file the changes are computed against (default: the
+    /// control). Give it when the control is an FMO or isotype control, so
+    /// that thresholds come from the control and Δ% / MFI ratio from the
+    /// vehicle; the `control_*` columns then describe the vehicle.
+    #[arg(long)]
+    pub vehicle: Option<PathBuf>,
     /// Gate whose events are analysed (default: the last gate of the
     /// strategy).
     #[arg(long)]
@@ -166,6 +173,10 @@ pub fn run(a: MarkersArgs) -> anyhow::Result<()> {
     };
     let strategy = crate::gate::load_strategy(&a.gating, None, None)?;
     let control = gated_sample(&a.control, &strategy, a.gate.as_deref())?;
+    let vehicle = match &a.vehicle {
+        Some(v) => Some(gated_sample(v, &strategy, a.gate.as_deref())?),
+        None => None,
+    };
     let mut rows: Vec<MarkerRow> = Vec::new();
     let mut pdx: Vec<(String, Engraftment)> = Vec::new();
     for file in &a.files {
@@ -173,8 +184,18 @@ pub fn run(a: MarkersArgs) -> anyhow::Result<()> {
         for m in &a.markers {
             let (j, v) = channel(&s, m)?;
             let (_, cv) = channel(&control, m)?;
-            let row = compare_marker(&s.name, m, &s.names[j], v, cv, &scale, a.percentile)
-                .with_context(|| format!("marker {m}, control {}", a.control.display()))?;
+            let reference = vehicle.as_ref().unwrap_or(&control);
+            let (_, rv) = channel(reference, m)?;
+            let row = match &vehicle {
+                None => compare_marker(&s.name, m, &s.names[j], v, cv, &scale, a.percentile)
+                    .with_context(|| format!("marker {m}, control {}", a.control.display()))?,
+                Some(veh) => {
+                    let th = threshold(cv, &scale, a.percentile)
+                        .with_context(|| format!("marker {m}, control {}", a.control.display()))?;
+                    let (_, vv) = channel(veh, m)?;
+                    compare_with_threshold(&s.name, m, &s.names[j], v, vv, &scale, th)
+                }
+            };
             if let Some(dir) = &a.plot {
                 std::fs::create_dir_all(dir)
                     .with_context(|| format!("{}: cannot create", dir.display()))?;
@@ -183,7 +204,7 @@ pub fn run(a: MarkersArgs) -> anyhow::Result<()> {
                     &s.names[j],
                     &scale,
                     (&s.name, v),
-                    (&control.name, cv),
+                    (&reference.name, rv),
                     row.threshold.transformed,
                     row.sample_stats.percent_positive,
                 );

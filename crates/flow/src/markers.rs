@@ -104,7 +104,8 @@ pub struct MarkerRow {
     pub channel: String,
     /// Positivity in the sample.
     pub sample_stats: Positivity,
-    /// Positivity in the control.
+    /// Positivity in the reference (the control, or the vehicle with
+    /// [`compare_with_threshold`]).
     pub control_stats: Positivity,
     /// The threshold.
     pub threshold: Threshold,
@@ -127,6 +128,29 @@ pub fn compare_marker(
     percentile: f64,
 ) -> Result<MarkerRow> {
     let th = threshold(control_values, scale, percentile)?;
+    Ok(compare_with_threshold(
+        sample,
+        marker,
+        channel,
+        sample_values,
+        control_values,
+        scale,
+        th,
+    ))
+}
+
+/// Compares a sample with a reference (e.g. the vehicle) for one marker,
+/// with a threshold set elsewhere (e.g. on an FMO or isotype control, the
+/// right choice when the marker is expressed in the vehicle).
+pub fn compare_with_threshold(
+    sample: &str,
+    marker: &str,
+    channel: &str,
+    sample_values: &[f64],
+    control_values: &[f64],
+    scale: &Scale,
+    th: Threshold,
+) -> MarkerRow {
     let s = positivity(sample_values, scale, &th);
     let c = positivity(control_values, scale, &th);
     let delta = match (s.percent_positive, c.percent_positive) {
@@ -137,7 +161,7 @@ pub fn compare_marker(
         (Some(a), Some(b)) if b > 0.0 => Some(a / b),
         _ => None,
     };
-    Ok(MarkerRow {
+    MarkerRow {
         sample: sample.into(),
         marker: marker.into(),
         channel: channel.into(),
@@ -146,7 +170,7 @@ pub fn compare_marker(
         threshold: th,
         delta_percent: delta,
         mfi_ratio: ratio,
-    })
+    }
 }
 
 /// The four differentiation markers of the menin-inhibitor read-out, with

@@ -342,6 +342,7 @@ pub fn build(
         figures: Vec::new(),
     });
 
+    sections.extend(super::flow_report::sections(example_dir, out, &fig_dir)?);
     for (_, _, run) in runs {
         for (p, h) in &run.provenance.inputs {
             let rel = Path::new(p)
