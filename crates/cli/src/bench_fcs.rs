@@ -80,7 +80,7 @@ fn write_synthetic(path: &Path, events: usize, channels: usize, seed: u64) -> an
             _ => format!("FL{}-A", j - 1),
         })
         .collect();
-    let mut cols = vec![Vec::with_capacity(events); channels];
+    let mut cols: Vec<Vec<f64>> = (0..channels).map(|_| Vec::with_capacity(events)).collect();
     for _ in 0..events {
         for (j, c) in cols.iter_mut().enumerate() {
             let mu = if j < 2 { 11.0 } else { 6.0 + (j % 4) as f64 };

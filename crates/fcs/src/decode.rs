@@ -329,7 +329,7 @@ pub fn decode<T: Sample>(bytes: &[u8], ds: &DataSet) -> Result<Events<T>> {
                     fill_column(&plan[j], rows, row_bytes, out);
                 }
             };
-            if n * p >= 1 << 16 {
+            if n * p >= 1 << 20 {
                 blocks.into_par_iter().enumerate().for_each(work);
             } else {
                 blocks.into_iter().enumerate().for_each(work);

@@ -543,8 +543,44 @@ impl<'a> Evaluator<'a> {
         if self.dims.contains_key(dim) {
             return Ok(());
         }
-        let mut values: Vec<f64> = match &dim.source {
-            DimSource::Channel(name) => self.column(&dim.comp, name, gate)?.to_vec(),
+        // The transformation first (it borrows the strategy, not `self`).
+        let transform = match &dim.transform {
+            None => None,
+            Some(tid) => {
+                let t = self.transform(tid, gate)?;
+                if matches!(t.kind, TransformKind::Fratio { .. }) {
+                    return Err(FlowError::GatingMl {
+                        element: "dimension".into(),
+                        id: Some(gate.into()),
+                        line: 0,
+                        message: format!(
+                            "transformation-ref '{tid}' is an fratio, which needs a new-dimension"
+                        ),
+                    });
+                }
+                Some(t)
+            }
+        };
+        let fast = match (transform.map(|t| &t.kind), self.options.fast_logicle) {
+            (Some(TransformKind::Logicle(l)), true) => Some(FastLogicle::new(l.clone())),
+            _ => None,
+        };
+        let apply = |v: f64| -> f64 {
+            match (transform, &fast) {
+                (None, _) => v,
+                (Some(t), Some(f)) => t.bound(f.scale(v)),
+                (Some(t), None) => t.apply(v).unwrap_or(f64::NAN),
+            }
+        };
+        let map = |src: &[f64]| -> Vec<f64> {
+            if src.len() >= PAR_MIN {
+                src.par_iter().map(|&v| apply(v)).collect()
+            } else {
+                src.iter().map(|&v| apply(v)).collect()
+            }
+        };
+        let values: Vec<f64> = match &dim.source {
+            DimSource::Channel(name) => map(self.column(&dim.comp, name, gate)?),
             DimSource::Ratio(tid) => {
                 let t = self.transform(tid, gate)?;
                 let TransformKind::Fratio { x, y, .. } = &t.kind else {
@@ -557,44 +593,14 @@ impl<'a> Evaluator<'a> {
                 };
                 let xs = self.column(&dim.comp, x, gate)?.to_vec();
                 let ys = self.column(&dim.comp, y, gate)?;
-                xs.iter()
+                let ratio: Vec<f64> = xs
+                    .iter()
                     .zip(ys)
                     .map(|(&a, &b)| t.apply_ratio(a, b).unwrap_or(f64::NAN))
-                    .collect()
+                    .collect();
+                map(&ratio)
             }
         };
-        if let Some(tid) = &dim.transform {
-            let t = self.transform(tid, gate)?;
-            if matches!(t.kind, TransformKind::Fratio { .. }) {
-                return Err(FlowError::GatingMl {
-                    element: "dimension".into(),
-                    id: Some(gate.into()),
-                    line: 0,
-                    message: format!(
-                        "transformation-ref '{tid}' is an fratio, which needs a new-dimension"
-                    ),
-                });
-            }
-            match (&t.kind, self.options.fast_logicle) {
-                (TransformKind::Logicle(l), true) => {
-                    let fast = FastLogicle::new(l.clone());
-                    let f = |v: &mut f64| *v = t.bound(fast.scale(*v));
-                    if values.len() >= PAR_MIN {
-                        values.par_iter_mut().for_each(f);
-                    } else {
-                        values.iter_mut().for_each(f);
-                    }
-                }
-                _ => {
-                    let f = |v: &mut f64| *v = t.apply(*v).unwrap_or(f64::NAN);
-                    if values.len() >= PAR_MIN {
-                        values.par_iter_mut().for_each(f);
-                    } else {
-                        values.iter_mut().for_each(f);
-                    }
-                }
-            }
-        }
         self.dims.insert(dim.clone(), values);
         Ok(())
     }

@@ -123,7 +123,7 @@ pub fn generate() -> Vec<(String, Vec<u8>)> {
     let spill_value = "4,PE-A,APC-A,FITC-A,BV421-A,1,0.03,0,0,0,1,0,0,0.08,0,1,0,0,0,0,1";
     for (stem, treatment, pos) in SAMPLES {
         let n = 6000;
-        let mut cols = vec![Vec::with_capacity(n); 6];
+        let mut cols: Vec<Vec<f64>> = (0..6).map(|_| Vec::with_capacity(n)).collect();
         for _ in 0..n {
             let (fsc, ssc) = scatter(&mut rng, &n01);
             let is_debris = fsc < 40_000.0;
@@ -171,7 +171,7 @@ pub fn generate() -> Vec<(String, Vec<u8>)> {
     }
     for (stem, tissue, human) in PDX {
         let n = 4000;
-        let mut cols = vec![Vec::with_capacity(n); 4];
+        let mut cols: Vec<Vec<f64>> = (0..4).map(|_| Vec::with_capacity(n)).collect();
         for _ in 0..n {
             let (fsc, ssc) = scatter(&mut rng, &n01);
             let is_debris = fsc < 40_000.0;

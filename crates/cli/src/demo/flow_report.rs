@@ -22,12 +22,12 @@ fn sig(v: Option<f64>, d: usize) -> String {
         .unwrap_or_default()
 }
 
+/// Channel names, labels and columns of a sample.
+type Channels = (Vec<String>, Vec<Option<String>>, Vec<Vec<f64>>);
+
 /// A sample's compensated events inside the `cells` gate: names, labels,
 /// columns.
-fn cells(
-    path: &Path,
-    gates: &preclin_flow::GatingStrategy,
-) -> anyhow::Result<(Vec<String>, Vec<Option<String>>, Vec<Vec<f64>>)> {
+fn cells(path: &Path, gates: &preclin_flow::GatingStrategy) -> anyhow::Result<Channels> {
     let f = preclin_fcs::FcsFile::open(path).with_context(|| format!("{}", path.display()))?;
     let ds = f.dataset(0)?;
     let d = EventData::from_fcs(&f, 0)?;
