@@ -375,10 +375,23 @@ fn bench_fcs_reports_throughput() {
     let f = flow_data("gatingml2_compliance/FCSFiles/data1.fcs");
     let files = f.display().to_string();
     let run = preclin([
-        "bench", "fcs", "--events", "3000", "--channels", "6", "--repeat", "1", "--files", &files,
+        "bench",
+        "fcs",
+        "--events",
+        "3000",
+        "--channels",
+        "6",
+        "--repeat",
+        "1",
+        "--files",
+        &files,
     ])
     .ok();
-    assert!(run.stdout.contains("read data1.fcs: 13367 events"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("read data1.fcs: 13367 events"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("end to end"), "{}", run.stdout);
     assert!(run.stdout.contains("M events/s"), "{}", run.stdout);
 }
