@@ -395,3 +395,44 @@ fn bench_fcs_reports_throughput() {
     assert!(run.stdout.contains("end to end"), "{}", run.stdout);
     assert!(run.stdout.contains("M events/s"), "{}", run.stdout);
 }
+
+#[test]
+fn gate_with_a_flowjo_workspace() {
+    let dir = TempDir::new("gate-wsp");
+    let f = flow_data("gatingml2_compliance/FCSFiles/data1.fcs");
+    let ws = dir.write(
+        "lab.wsp",
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Workspace version="20.0" xmlns:gating="http://www.isac-net.org/std/Gating-ML/v2.0/gating" xmlns:data-type="http://www.isac-net.org/std/Gating-ML/v2.0/datatypes">
+<SampleList><Sample><DataSet uri="file:data1.fcs" sampleID="1"/>
+<SampleNode name="data1.fcs" count="13367" sampleID="1"><Subpopulations>
+<Population name="Range1" count="440"><Gate gating:id="ID1"><gating:RectangleGate gating:id="ID1">
+<gating:dimension gating:min="100"><data-type:fcs-dimension data-type:name="FSC-H"/></gating:dimension>
+</gating:RectangleGate></Gate></Population>
+</Subpopulations></SampleNode></Sample></SampleList></Workspace>"#,
+    );
+    let out = dir.join("g.csv");
+    preclin([
+        "gate".as_ref(),
+        f.as_os_str(),
+        "--gating".as_ref(),
+        ws.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ])
+    .ok();
+    let csv = Csv::read(&out);
+    // The same range gate as the compliance suite's Range1 (440 events).
+    assert_eq!(csv.cell(0, "gate_id"), "Range1");
+    assert_eq!(csv.cell(0, "count"), "440");
+    let err = preclin([
+        "gate".as_ref(),
+        f.as_os_str(),
+        "--gating".as_ref(),
+        ws.as_os_str(),
+        "--sample".as_ref(),
+        "nope.fcs".as_ref(),
+    ])
+    .user_error();
+    assert!(err.contains("no sample 'nope.fcs'"), "{err}");
+}
