@@ -5,6 +5,9 @@
 //! `preclin bench synergy` — blocks per second of each synergy model on
 //! synthetic 8 × 8 blocks (`preclin_synergy::synth::benchmark_blocks`), in
 //! memory, on all threads and on one.
+//!
+//! `preclin bench fcs` (see `bench_fcs.rs`) — FCS read and gating
+//! throughput.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -27,6 +30,9 @@ enum BenchWhat {
     Fit(BenchFitArgs),
     /// Score synthetic 8 × 8 combination blocks with each synergy model.
     Synergy(BenchSynergyArgs),
+    /// FCS read throughput, and compensation + logicle + polygon gate end
+    /// to end from the file.
+    Fcs(crate::bench_fcs::BenchFcsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -77,6 +83,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what {
         BenchWhat::Fit(a) => bench_fit(a),
         BenchWhat::Synergy(a) => bench_synergy(a),
+        BenchWhat::Fcs(a) => crate::bench_fcs::run(a),
     }
 }
 

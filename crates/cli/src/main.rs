@@ -5,13 +5,18 @@
 //! computed in a library crate.
 
 mod bench;
+mod bench_fcs;
 mod cfu;
 mod compare;
 mod demo;
+mod fcs;
 mod fit;
 mod fit_table;
+mod flow_figures;
 mod format;
+mod gate;
 mod input;
+mod markers;
 mod provenance;
 mod qpcr;
 mod resistance;
@@ -55,6 +60,12 @@ enum Command {
     Cfu(cfu::CfuArgs),
     /// Run the bundled example study end to end into an HTML report.
     Demo(demo::DemoArgs),
+    /// FCS files: `fcs info` (what a file holds) and `fcs export` (events as CSV).
+    Fcs(fcs::FcsArgs),
+    /// Apply a Gating-ML 2.0 document (or FlowJo workspace) to an FCS file.
+    Gate(gate::GateArgs),
+    /// Marker positivity against a control, per sample and marker.
+    Markers(markers::MarkersArgs),
     /// Throughput benchmarks.
     Bench(bench::BenchArgs),
 }
@@ -71,6 +82,9 @@ fn main() -> ExitCode {
         Command::Rdml(a) => qpcr::run_rdml(a),
         Command::Cfu(a) => cfu::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Fcs(a) => fcs::run(a),
+        Command::Gate(a) => gate::run(a),
+        Command::Markers(a) => markers::run(a),
         Command::Bench(a) => bench::run(a),
     };
     match result {

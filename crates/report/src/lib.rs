@@ -10,7 +10,10 @@
 //!   ([`figures::dose_response`]), the heatmap ([`figures::heatmap`]: synergy, dose–dose
 //!   response and cross-resistance matrices), the normalised isobologram of Chou–Talalay
 //!   ([`figures::isobologram`]), grouped bar charts ([`figures::bars`]) and their qPCR
-//!   fold-change ([`figures::fold_change`]) and colony ([`figures::cfu`]) figures.
+//!   fold-change ([`figures::fold_change`]) and colony ([`figures::cfu`]) figures, and the
+//!   cytometry figures ([`figures::cytometry`]:
+//!   2-D density / dot plots with gates, histograms with a positivity threshold, on transformed
+//!   axes).
 //! - [`html`]: the one-file HTML report (inline CSS and SVG, table of contents, provenance
 //!   footer), rendered from an embedded minijinja template.
 //! - [`palette`]: colour-blind-safe colours: Okabe–Ito for series, ColorBrewer RdBu (diverging)

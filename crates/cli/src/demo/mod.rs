@@ -4,6 +4,8 @@
 //! SVG figures and one self-contained `report.html`.
 
 pub mod example;
+pub mod flow_example;
+mod flow_report;
 mod report;
 pub mod resistance_example;
 
@@ -42,6 +44,10 @@ fn default_example_dir() -> PathBuf {
 fn write_example(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     for (name, contents) in example::generate() {
+        std::fs::write(dir.join(&name), contents)
+            .with_context(|| format!("{}: cannot write", dir.join(&name).display()))?;
+    }
+    for (name, contents) in flow_example::generate() {
         std::fs::write(dir.join(&name), contents)
             .with_context(|| format!("{}: cannot write", dir.join(&name).display()))?;
     }

@@ -80,6 +80,31 @@ fn demo_writes_report_figures_and_truth_check() {
         }
     }
 
+    // Flow cytometry sections: differentiation markers and engraftment,
+    // truths recovered within 3 percentage points.
+    assert!(html.contains("Differentiation markers (flow cytometry)"));
+    assert!(html.contains("Engraftment (PDX, flow cytometry)"));
+    let m = Csv::read(&out.join("flow/markers.csv"));
+    assert_eq!(m.rows.len(), 12, "3 conditions × 4 markers");
+    for i in 0..m.rows.len() {
+        let (got, truth) = (m.num(i, "percent_positive"), m.num(i, "truth_percent"));
+        assert!(
+            (got - truth).abs() < 3.0,
+            "{:?}: {got} vs {truth}",
+            m.rows[i]
+        );
+    }
+    let e = Csv::read(&out.join("flow/engraftment.csv"));
+    for i in 0..e.rows.len() {
+        let (got, truth) = (e.num(i, "percent_human"), e.num(i, "truth_percent"));
+        assert!(
+            (got - truth).abs() < 3.0,
+            "{:?}: {got} vs {truth}",
+            e.rows[i]
+        );
+    }
+    assert!(out.join("figures/flow_pdx_bone_marrow.svg").exists());
+
     // Truth recovery: truths inside the tested dose range within 0.1 log10.
     let check = Csv::read(&out.join("truth_check.csv"));
     check.assert_no_non_finite("truth_check.csv", &[]);

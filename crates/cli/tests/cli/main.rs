@@ -14,6 +14,7 @@
 //! | [`synergy`] | `preclin synergy` on SynergyFinder's example tables, aliases, replicates, Chou–Talalay, bad input |
 //! | [`qpcr`] | `preclin qpcr` (pcr's examples, RDML, instrument exports, XLSX, tests, errors), `qpcr efficiency`, `qpcr genorm`, `preclin rdml` |
 //! | [`cfu`] | `preclin cfu` (summaries, tests, rounds, errors) |
+//! | [`flow`] | `preclin fcs info/export`, `gate` (compliance memberships), `markers` |
 
 mod cfu;
 mod common;
@@ -21,6 +22,7 @@ mod compare;
 mod demo;
 mod errors;
 mod fit;
+mod flow;
 mod grouping;
 mod qpcr;
 mod synergy;

@@ -5,6 +5,7 @@
 
 pub mod bars;
 pub mod cfu;
+pub mod cytometry;
 pub mod dose_response;
 pub mod fold_change;
 pub mod heatmap;
