@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use preclin_invitro::colony::{ColonyOptions, ColonyTest, analyse, read_dishes};
+use preclin_invitro::colony::{ColonyOptions, ColonyResult, ColonyTest, analyse, read_dishes};
 use preclin_invitro::table::Table;
 use preclin_report::adapt::cfu_figure;
 
@@ -81,51 +81,7 @@ pub fn run(a: CfuArgs) -> anyhow::Result<()> {
         CfuTestArg::Poisson => ColonyTest::Poisson,
     };
     let r = analyse(&dishes, &table.source, &opts)?;
-    let mut tab = OutTable::new(&[
-        "group",
-        "n",
-        "mean_colonies",
-        "sd",
-        "percent_of_control",
-        "p_value",
-        "sem",
-        "n_dishes",
-        "ci_lower",
-        "ci_upper",
-        "rate_ratio",
-        "p_adjusted",
-        "test",
-        "unit",
-        "round",
-        "percent_of_first_round",
-        "flags",
-    ]);
-    let unit = if r.normalised {
-        format!("colonies per 1e{} cells", a.per)
-    } else {
-        "colonies per dish".to_string()
-    };
-    for x in &r.rows {
-        tab.rows.push(vec![
-            t(&x.group),
-            Cell::Int(x.n),
-            n(x.mean_colonies),
-            n(x.sd),
-            n(x.percent_of_control),
-            n(x.p_value),
-            n(x.sem),
-            Cell::Int(x.n_dishes),
-            n(x.ci_lower),
-            n(x.ci_upper),
-            n(x.rate_ratio),
-            n(x.p_adjusted),
-            t(if x.is_control { "" } else { opts.test.name() }),
-            t(&unit),
-            t(x.round.clone().unwrap_or_default()),
-            n(x.percent_of_first_round),
-            t(x.flags.join(";")),
-        ]);
-    }
+    let tab = group_table(&r);
     let prov = Provenance::new(
         vec![(a.input.display().to_string(), sha256_file(&a.input)?)],
         vec![
@@ -156,4 +112,58 @@ pub fn run(a: CfuArgs) -> anyhow::Result<()> {
             .with_context(|| format!("{}: cannot write", p.display()))?;
     }
     Ok(())
+}
+
+/// The result table of `preclin cfu` (one row per group and round).
+pub(crate) fn group_table(r: &ColonyResult) -> OutTable {
+    let mut tab = OutTable::new(&[
+        "group",
+        "n",
+        "mean_colonies",
+        "sd",
+        "percent_of_control",
+        "p_value",
+        "sem",
+        "n_dishes",
+        "ci_lower",
+        "ci_upper",
+        "rate_ratio",
+        "p_adjusted",
+        "test",
+        "unit",
+        "round",
+        "percent_of_first_round",
+        "flags",
+    ]);
+    let unit = if r.normalised {
+        format!("colonies per 1e{} cells", r.options.per_log10)
+    } else {
+        "colonies per dish".to_string()
+    };
+    for x in &r.rows {
+        tab.rows.push(vec![
+            t(&x.group),
+            Cell::Int(x.n),
+            n(x.mean_colonies),
+            n(x.sd),
+            n(x.percent_of_control),
+            n(x.p_value),
+            n(x.sem),
+            Cell::Int(x.n_dishes),
+            n(x.ci_lower),
+            n(x.ci_upper),
+            n(x.rate_ratio),
+            n(x.p_adjusted),
+            t(if x.is_control {
+                ""
+            } else {
+                r.options.test.name()
+            }),
+            t(&unit),
+            t(x.round.clone().unwrap_or_default()),
+            n(x.percent_of_first_round),
+            t(x.flags.join(";")),
+        ]);
+    }
+    tab
 }

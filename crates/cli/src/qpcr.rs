@@ -385,7 +385,7 @@ fn run_relative(a: QpcrRunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn relative_table(r: &DdctResult) -> OutTable {
+pub(crate) fn relative_table(r: &DdctResult) -> OutTable {
     let mut tab = OutTable::new(&[
         "gene",
         "group",
@@ -436,7 +436,7 @@ fn relative_table(r: &DdctResult) -> OutTable {
     tab
 }
 
-fn sample_table(r: &DdctResult) -> OutTable {
+pub(crate) fn sample_table(r: &DdctResult) -> OutTable {
     let mut tab = OutTable::new(&[
         "gene",
         "group",

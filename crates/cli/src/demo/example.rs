@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use preclin_curve::Params;
 use preclin_invitro::plate::{PlateFormat, Well};
 use preclin_invitro::simulate::{PlateExport, ReaderNoise, read_plate, write_matrix_export};
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Normal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -271,6 +271,12 @@ pub fn generate() -> Vec<(String, String)> {
     let (combo, combo_truth) = combination_files();
     files.insert("combination.csv".into(), combo);
     files.insert("combination_truth.csv".into(), combo_truth);
+    let (qpcr, qpcr_truth) = qpcr_files();
+    files.insert("qpcr.csv".into(), qpcr);
+    files.insert("qpcr_truth.csv".into(), qpcr_truth);
+    let (cfu, cfu_truth) = cfu_files();
+    files.insert("cfu.csv".into(), cfu);
+    files.insert("cfu_truth.csv".into(), cfu_truth);
     files.into_iter().collect()
 }
 
@@ -362,6 +368,213 @@ fn combination_files() -> (String, String) {
                         v
                     );
                 }
+            }
+        }
+    }
+    (csv, tcsv)
+}
+
+/// Seed of the qRT-PCR example (its own stream).
+pub const QPCR_SEED: u64 = SEED + 2;
+
+/// Seed of the colony-forming example (its own stream).
+pub const CFU_SEED: u64 = SEED + 3;
+
+/// Treatment groups of the mechanism assays (qRT-PCR, colonies): (group,
+/// MI-503 concentration in nM); the first is the vehicle (control).
+pub const MECHANISM_GROUPS: [(&str, f64); 3] = [
+    ("DMSO", 0.0),
+    ("MI-503_250nM", 250.0),
+    ("MI-503_1000nM", 1000.0),
+];
+
+/// A gene of the qRT-PCR example: its Ct in vehicle-treated MV4-11 (mean
+/// over samples), the SD of its biological (sample-to-sample) variation in
+/// cycles, and whether it is a reference gene.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QpcrGene {
+    /// Gene symbol.
+    pub gene: &'static str,
+    /// Mean Ct under vehicle (cycles).
+    pub ct_vehicle: f64,
+    /// Biological SD of the gene's own expression (cycles).
+    pub biological_sd: f64,
+    /// Reference (housekeeping) gene.
+    pub reference: bool,
+}
+
+/// Genes of the qRT-PCR example: targets first, then the two reference
+/// genes (analysed together: ΔCt against the mean of their Cts).
+pub const QPCR_GENES: [QpcrGene; 4] = [
+    QpcrGene {
+        gene: "HOXA9",
+        ct_vehicle: 24.2,
+        biological_sd: 0.25,
+        reference: false,
+    },
+    QpcrGene {
+        gene: "MEIS1",
+        ct_vehicle: 25.8,
+        biological_sd: 0.25,
+        reference: false,
+    },
+    QpcrGene {
+        gene: "ACTB",
+        ct_vehicle: 18.6,
+        biological_sd: 0.1,
+        reference: true,
+    },
+    QpcrGene {
+        gene: "GAPDH",
+        ct_vehicle: 19.5,
+        biological_sd: 0.1,
+        reference: true,
+    },
+];
+
+/// SD of a sample's RNA / cDNA input (cycles, shared by every gene of the
+/// sample, so it cancels in ΔCt).
+pub const QPCR_INPUT_SD: f64 = 0.35;
+
+/// SD of a well around its sample's Ct (technical replicates, cycles).
+pub const QPCR_TECHNICAL_SD: f64 = 0.15;
+
+/// Biological replicates per group and technical replicates per sample × gene.
+pub const QPCR_REPLICATES: (usize, usize) = (3, 3);
+
+/// True fold change 2^−ΔΔCt of a gene in a group against DMSO (1 for the
+/// reference genes and the vehicle). Illustrative values in line with the
+/// seeds (MI-2: > 80 % decrease of HOXA9 / MEIS1; VTP50469: > 2-fold decrease
+/// of MEIS1): a partial decrease at 250 nM and more than 80 % at 1 µM.
+pub fn qpcr_truth_fold(gene: &str, group: &str) -> f64 {
+    match (gene, group) {
+        ("HOXA9", "MI-503_250nM") => 0.45,
+        ("HOXA9", "MI-503_1000nM") => 0.14,
+        ("MEIS1", "MI-503_250nM") => 0.35,
+        ("MEIS1", "MI-503_1000nM") => 0.10,
+        _ => 1.0,
+    }
+}
+
+/// Name of a biological replicate of the qRT-PCR example.
+pub fn qpcr_sample(group: &str, rep: usize) -> String {
+    format!("{group}_r{rep}")
+}
+
+/// `qpcr.csv` (tidy Cq table: sample, group, gene, ct, replicate) and
+/// `qpcr_truth.csv`. MV4-11 treated 6 days with DMSO or MI-503; per sample
+/// an input offset N(0, 0.35) common to all its genes, per sample × gene a
+/// biological deviation N(0, sd of the gene), per well N(0, 0.15); Ct
+/// printed with 3 decimals as instruments do.
+fn qpcr_files() -> (String, String) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(QPCR_SEED);
+    let n01 = Normal::new(0.0, 1.0).expect("standard normal");
+    let mut csv = String::from("sample,group,gene,ct,replicate\n");
+    let mut tcsv = String::from(
+        "gene,role,group,ct_vehicle,delta_delta_ct,fold_change,percent_decrease,biological_sd,technical_sd,input_sd\n",
+    );
+    for g in QPCR_GENES {
+        for (group, _) in MECHANISM_GROUPS {
+            let fold = qpcr_truth_fold(g.gene, group);
+            let _ = writeln!(
+                tcsv,
+                "{},{},{group},{},{:.4},{fold},{:.1},{},{QPCR_TECHNICAL_SD},{QPCR_INPUT_SD}",
+                g.gene,
+                if g.reference { "reference" } else { "target" },
+                g.ct_vehicle,
+                -fold.log2() + 0.0,
+                100.0 * (1.0 - fold) + 0.0,
+                g.biological_sd
+            );
+        }
+    }
+    let (n_bio, n_tech) = QPCR_REPLICATES;
+    for (group, _) in MECHANISM_GROUPS {
+        for rep in 1..=n_bio {
+            let sample = qpcr_sample(group, rep);
+            let input = QPCR_INPUT_SD * n01.sample(&mut rng);
+            for g in QPCR_GENES {
+                let ct = g.ct_vehicle - qpcr_truth_fold(g.gene, group).log2()
+                    + input
+                    + g.biological_sd * n01.sample(&mut rng);
+                for tech in 1..=n_tech {
+                    let well = ct + QPCR_TECHNICAL_SD * n01.sample(&mut rng);
+                    let _ = writeln!(csv, "{sample},{group},{},{well:.3},{tech}", g.gene);
+                }
+            }
+        }
+    }
+    (csv, tcsv)
+}
+
+/// Cells plated per dish in the colony example.
+pub const CFU_CELLS_PLATED: f64 = 1000.0;
+
+/// Expected colonies per dish under vehicle (15 % plating efficiency).
+pub const CFU_VEHICLE_COLONIES: f64 = 150.0;
+
+/// Between-sample variation of the colony rate (SD of its natural log).
+pub const CFU_SAMPLE_SD: f64 = 0.12;
+
+/// Dish-to-dish variation of the rate on top of Poisson counting (SD of
+/// its natural log).
+pub const CFU_DISH_SD: f64 = 0.10;
+
+/// Samples per group and dishes per sample in the colony example.
+pub const CFU_REPLICATES: (usize, usize) = (3, 2);
+
+/// True colonies in % of vehicle for a group (illustrative).
+pub fn cfu_truth_percent(group: &str) -> f64 {
+    match group {
+        "MI-503_250nM" => 55.0,
+        "MI-503_1000nM" => 18.0,
+        _ => 100.0,
+    }
+}
+
+/// A Poisson draw by inversion (exact, deterministic; λ < 700).
+fn poisson(lambda: f64, rng: &mut Xoshiro256PlusPlus) -> u64 {
+    assert!((0.0..700.0).contains(&lambda), "poisson: lambda {lambda}");
+    let u: f64 = rng.random();
+    let (mut k, mut p) = (0u64, (-lambda).exp());
+    let mut cdf = p;
+    while u > cdf && p > 0.0 {
+        k += 1;
+        p *= lambda / k as f64;
+        cdf += p;
+    }
+    k
+}
+
+/// `cfu.csv` (sample, group, dish, colonies, cells_plated) and
+/// `cfu_truth.csv`: MLL-AF9 leukemia cells in methylcellulose with DMSO or
+/// MI-503; per sample × group a rate `vehicle × % / 100 × exp(σ_s·z −
+/// σ_s²/2)`, per dish `× exp(σ_d·z − σ_d²/2)`, colonies Poisson around it
+/// (mean-preserving log-normal factors: over-dispersed counts whose
+/// expectation is the truth).
+fn cfu_files() -> (String, String) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(CFU_SEED);
+    let n01 = Normal::new(0.0, 1.0).expect("standard normal");
+    let mut csv = String::from("sample,group,dish,colonies,cells_plated\n");
+    let mut tcsv = String::from(
+        "group,mi503_nM,percent_of_vehicle,expected_colonies_per_dish,cells_plated,sample_log_sd,dish_log_sd\n",
+    );
+    let (n_samples, n_dishes) = CFU_REPLICATES;
+    for (group, dose) in MECHANISM_GROUPS {
+        let pct = cfu_truth_percent(group);
+        let mu = CFU_VEHICLE_COLONIES * pct / 100.0;
+        let _ = writeln!(
+            tcsv,
+            "{group},{dose},{pct},{mu},{CFU_CELLS_PLATED},{CFU_SAMPLE_SD},{CFU_DISH_SD}"
+        );
+        for s in 1..=n_samples {
+            let rate =
+                mu * (CFU_SAMPLE_SD * n01.sample(&mut rng) - CFU_SAMPLE_SD.powi(2) / 2.0).exp();
+            for d in 1..=n_dishes {
+                let lambda =
+                    rate * (CFU_DISH_SD * n01.sample(&mut rng) - CFU_DISH_SD.powi(2) / 2.0).exp();
+                let k = poisson(lambda, &mut rng);
+                let _ = writeln!(csv, "exp{s},{group},{d},{k},{CFU_CELLS_PLATED}");
             }
         }
     }

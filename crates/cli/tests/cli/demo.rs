@@ -105,6 +105,35 @@ fn demo_writes_report_figures_and_truth_check() {
     }
     assert!(out.join("figures/flow_pdx_bone_marrow.svg").exists());
 
+    // Mechanism sections: qRT-PCR fold changes and colonies near the truth.
+    assert!(html.contains("Gene expression (qRT-PCR)"));
+    assert!(html.contains("Colony-forming assay"));
+    assert!(out.join("figures/qpcr_fold_change.svg").exists());
+    assert!(out.join("figures/cfu_colonies.svg").exists());
+    let q = Csv::read(&out.join("qpcr_fold_changes.csv"));
+    q.assert_no_non_finite("qpcr_fold_changes.csv", &[]);
+    assert_eq!(q.rows.len(), 6, "2 genes × 3 groups");
+    for i in 0..q.rows.len() {
+        let (got, truth) = (q.num(i, "delta_delta_ct"), q.num(i, "truth_delta_delta_ct"));
+        assert!(
+            (got - truth).abs() < 0.7,
+            "{:?}: {got} vs {truth}",
+            q.rows[i]
+        );
+    }
+    let c = Csv::read(&out.join("cfu_results.csv"));
+    for i in 0..c.rows.len() {
+        let (got, truth) = (
+            c.num(i, "percent_of_control"),
+            c.num(i, "truth_percent_of_control"),
+        );
+        assert!(
+            (got - truth).abs() < 15.0,
+            "{:?}: {got} vs {truth}",
+            c.rows[i]
+        );
+    }
+
     // Truth recovery: truths inside the tested dose range within 0.1 log10.
     let check = Csv::read(&out.join("truth_check.csv"));
     check.assert_no_non_finite("truth_check.csv", &[]);
