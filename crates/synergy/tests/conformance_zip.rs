@@ -330,3 +330,33 @@ fn r_rng_matches_published_r_outputs() {
         );
     }
 }
+
+#[test]
+fn synergyfinder_zip_runs_on_every_example_block() {
+    let ncats = common::blocks(
+        "synergyfinder_NCATS_screening_data.csv",
+        &["drug1", "drug2", "drug3"],
+        &["conc1", "conc2", "conc3"],
+        true,
+    );
+    for b in mathews().iter().chain(&common::oneil()).chain(&ncats) {
+        let s = b.mean_surface();
+        let z = zip_synergyfinder(&s);
+        for c in 0..s.len() {
+            let v = z.scores.synergy[c];
+            if s.is_monotherapy(c) {
+                assert_eq!(v, Some(0.0));
+            } else if let Some(v) = v {
+                assert!(v.is_finite(), "block {} cell {c}", b.id);
+            }
+            assert!(z.fitted[c].is_some_and(f64::is_finite));
+        }
+        let m = summarize(&s, &z.scores.synergy).mean;
+        println!(
+            "block {} ({} drugs): ZIP {m:?}, failed lines {}",
+            b.id,
+            s.n_drugs(),
+            z.failed_lines
+        );
+    }
+}
