@@ -10,7 +10,8 @@ use clap::{Args, ValueEnum};
 use preclin_synergy::chou_talalay::{ChouTalalay, chou_talalay, interpret};
 use preclin_synergy::sensitivity::{Sensitivity, sensitivity};
 use preclin_synergy::{
-    Baseline, Block, BlockOptions, BlockResult, LoeweOptions, Method, ScoreOptions, score_block,
+    Baseline, Block, BlockOptions, BlockResult, LoeweOptions, Method, ScoreOptions, ZipFitter,
+    score_block,
 };
 use rayon::prelude::*;
 
@@ -48,7 +49,8 @@ pub enum BaselineArg {
 /// Compatibility modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CompatArg {
-    /// SynergyFinder 3.7's Loewe: its LL.4 inverse and 100-point grid search.
+    /// SynergyFinder as run in R: its Loewe (LL.4 inverse, 100-point grid)
+    /// and ZIP's curves fitted like drc 3.0-1 (self-start, BFGS, L.4 fallback).
     Synergyfinder,
 }
 
@@ -78,7 +80,8 @@ pub struct SynergyArgs {
     /// Bootstrap iterations for blocks with replicates (SynergyFinder: 10).
     #[arg(long, default_value_t = 100)]
     pub iterations: usize,
-    /// Reproduce SynergyFinder 3.7's Loewe (inverse with (y − c)/(d − y), grid search).
+    /// Reproduce SynergyFinder: its Loewe (inverse with (y − c)/(d − y), grid
+    /// search) and ZIP with drc's fit path instead of least squares.
     #[arg(long, value_enum)]
     pub compat: Option<CompatArg>,
     /// Output format (all tables).
@@ -161,6 +164,10 @@ pub fn run(args: SynergyArgs) -> anyhow::Result<()> {
                 Some(CompatArg::Synergyfinder) => LoeweOptions::synergyfinder(),
                 None => LoeweOptions::default(),
             },
+            zip: match args.compat {
+                Some(CompatArg::Synergyfinder) => ZipFitter::SynergyFinder,
+                None => ZipFitter::LeastSquares,
+            },
         },
         iterations: args.iterations,
         seed: args.seed,
@@ -201,6 +208,14 @@ pub fn run(args: SynergyArgs) -> anyhow::Result<()> {
                 "synergyfinder".into()
             } else {
                 "exact".into()
+            },
+        ),
+        (
+            "zip_fit".into(),
+            if args.compat.is_some() {
+                "synergyfinder".into()
+            } else {
+                "least_squares".into()
             },
         ),
     ];

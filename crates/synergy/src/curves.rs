@@ -7,9 +7,10 @@
 //! fitted by [`preclin_curve::fit`] (Levenberg–Marquardt from drc's
 //! self-start, with a grid-search multi-start when a fit is poor; slope
 //! bounded to |b| ≤ 10). Dose 0 enters the fit exactly (f(0) = the
-//! low-dose asymptote); SynergyFinder replaces it by 1e-10, which changes the
-//! curve by less than 1e-6 % for any e above 1e-4 of the lowest dose, but
-//! does change drc's starting values — see `tests/conformance_zip.rs`.
+//! low-dose asymptote). These are least-squares fits; SynergyFinder's drc
+//! fits stop elsewhere on flat or step-shaped series (often on the flat line
+//! at the series mean), which is what moves its ZIP scores — reproduced in
+//! [`crate::drc`], see `tests/conformance_zip.rs`.
 //!
 //! A series whose responses are all equal has no dose effect to fit: it is
 //! returned as the flat curve at that value (SynergyFinder adds 1e-10 to the

@@ -7,7 +7,10 @@
 //! the Chou–Talalay combination index and dose-reduction index
 //! ([`chou_talalay`]); SynergyFinder's sensitivity scores RI and CSS
 //! ([`sensitivity`]). Blocks of three or more drugs are supported by every
-//! model. All LL.4 curves are fitted with `preclin-curve` ([`curves`]).
+//! model. All LL.4 curves are fitted with `preclin-curve` ([`curves`]);
+//! for ZIP, SynergyFinder's own fit path (drc 3.0-1 in R) is reproduced as
+//! an option ([`drc`], [`models::ZipFitter`]), and R's random number
+//! generator can replay SynergyFinder's response noise ([`rrng`]).
 //!
 //! What it is not: it reads no files and draws nothing (see the `preclin
 //! synergy` command and `preclin-report`).
@@ -20,7 +23,8 @@
 //! Where preclin deliberately differs from SynergyFinder 3.7.3, it says so
 //! where the difference lives: the Loewe inverse ([`curves::Inverse`],
 //! [`models::LoeweOptions`]; SynergyFinder's behaviour is kept as an option),
-//! the curve fitter ([`curves`]), and the bootstrap random stream
+//! the curve fitter ([`curves`]; SynergyFinder's drc path for ZIP is
+//! [`models::ZipFitter::SynergyFinder`]), and the bootstrap random stream
 //! ([`block`]).
 //!
 //! ```
@@ -40,7 +44,9 @@
 pub mod block;
 pub mod chou_talalay;
 pub mod curves;
+pub mod drc;
 pub mod models;
+pub mod rrng;
 pub mod score;
 pub mod sensitivity;
 pub mod surface;
@@ -50,6 +56,6 @@ pub use block::{
     Block, BlockError, BlockOptions, BlockResult, CellStat, MethodResult, Observation, score_block,
 };
 pub use curves::{DrugCurve, Inverse};
-pub use models::{CellScores, LoeweOptions, LoeweSolver, Method};
+pub use models::{CellScores, LoeweOptions, LoeweSolver, Method, ZipFitter};
 pub use score::{Baseline, ScoreOptions, Summary, SurfaceScores, score_surface};
 pub use surface::{Surface, SurfaceError};

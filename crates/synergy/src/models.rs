@@ -22,7 +22,9 @@
 //!   which only drug k varies (its dose-0 cell included, c fixed at the
 //!   response there, d, b, e free) and predicted at the line's doses;
 //!   ZIP_fit = the mean of these predictions over the drugs present;
-//!   δ = ZIP_fit − y_ref.
+//!   δ = ZIP_fit − y_ref. [`zip`] fits by least squares;
+//!   [`zip_synergyfinder`] fits as SynergyFinder does in R (drc's path,
+//!   [`crate::drc`]), which reproduces its published scores.
 //! * **Loewe** (Loewe 1953): y_ref solves Σ_k x_k / X_k(y) = 1 with X_k the
 //!   inverse of f_k (the dose of drug k alone giving y); see [`LoeweOptions`]
 //!   for the exact solution (default) and SynergyFinder's grid search.
@@ -35,6 +37,7 @@ use serde::{Deserialize, Serialize};
 use preclin_curve::FitOptions;
 
 use crate::curves::{DrugCurve, Inverse, fit_ll4_with};
+use crate::drc::{DrcCurve, fit_dose_response};
 use crate::surface::Surface;
 
 /// A synergy model.
@@ -227,6 +230,114 @@ pub fn zip_with(s: &Surface, mono: &[Option<DrugCurve>], fit: &FitOptions) -> Zi
                     let m = m.as_ref().expect("checked");
                     surv *= 1.0 - m.predict(s.levels(k)[j]) / 100.0;
                 }
+            }
+            let r = 100.0 * (1.0 - surv);
+            scores.reference[c] = Some(r);
+            scores.synergy[c] = Some(f - r);
+        }
+    }
+    ZipResult {
+        scores,
+        fitted,
+        failed_lines,
+    }
+}
+
+/// How ZIP fits its curves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZipFitter {
+    /// Least squares with `preclin-curve` ([`zip`]): the documented
+    /// algorithm fitted to its minimum.
+    #[default]
+    LeastSquares,
+    /// SynergyFinder 3.x as R runs it: drc 3.0-1's self-start and BFGS, with
+    /// SynergyFinder's fallback to L.4 on log dose ([`zip_synergyfinder`],
+    /// [`crate::drc`]). Reproduces SynergyFinder's published ZIP numbers.
+    SynergyFinder,
+}
+
+/// ZIP exactly as SynergyFinder 3.x computes it (`ZIP()` in
+/// `R/calculate_synergy_score.R`), with its curves fitted as R fits them
+/// ([`crate::drc::fit_dose_response`]):
+///
+/// * every drug's monotherapy series (control included) gets an LL.4 with
+///   all four parameters free; y_ref = 100·(1 − Π_k (1 − f_k(x_k)/100)) over
+///   all drugs of the block, each at its dose in the cell;
+/// * for every drug k, every line of the grid on which only drug k varies
+///   (the monotherapy line of k included) gets an LL.4 with c fixed at the
+///   line's dose-0 response, predicted at each of the line's doses;
+/// * ZIP_fit = the mean over all drugs of those predictions (SynergyFinder's
+///   `rowMeans` over its `pred` columns; for two drugs, the row and column
+///   fits); δ = ZIP_fit − y_ref in cells with at least two drugs, 0
+///   elsewhere.
+///
+/// A line whose fit fails both ways (SynergyFinder stops with an error
+/// there) keeps its observed responses and is counted in
+/// [`ZipResult::failed_lines`]; a failed monotherapy leaves y_ref and δ
+/// empty.
+pub fn zip_synergyfinder(s: &Surface) -> ZipResult {
+    let n = s.len();
+    let nd = s.n_drugs();
+    let mut scores = CellScores::monotherapy_filled(s);
+    let mut fitted: Vec<Option<f64>> = (0..n)
+        .map(|c| s.is_monotherapy(c).then(|| s.y(c)))
+        .collect();
+    // SynergyFinder fits the rows in the order of its table; the example
+    // data (and most plate exports) list doses from high to low, so the
+    // series are passed that way (the order only changes rounding).
+    let mono: Vec<Option<DrcCurve>> = (0..nd)
+        .map(|k| {
+            let (mut x, mut y) = s.mono_series(k);
+            x.reverse();
+            y.reverse();
+            fit_dose_response(&x, &y, None)
+        })
+        .collect();
+    let mut sum = vec![0.0; n];
+    let mut failed_lines = 0;
+    let (mut dose, mut resp) = (Vec::new(), Vec::new());
+    for k in 0..nd {
+        let nk = s.levels(k).len();
+        let stride = s.stride(k);
+        for start in 0..n {
+            if s.level(start, k) != 0 {
+                continue;
+            }
+            dose.clear();
+            resp.clear();
+            for j in (0..nk).rev() {
+                dose.push(s.levels(k)[j]);
+                resp.push(s.y(start + j * stride));
+            }
+            let base = s.y(start);
+            match fit_dose_response(&dose, &resp, Some(base)) {
+                Some(cv) => {
+                    for j in 0..nk {
+                        sum[start + j * stride] += cv.predict(s.levels(k)[j]);
+                    }
+                }
+                None => {
+                    failed_lines += 1;
+                    for j in 0..nk {
+                        sum[start + j * stride] += s.y(start + j * stride);
+                    }
+                }
+            }
+        }
+    }
+    let have_mono = mono.iter().all(Option::is_some);
+    for c in 0..n {
+        if s.is_monotherapy(c) {
+            continue;
+        }
+        let f = sum[c] / nd as f64;
+        fitted[c] = Some(f);
+        if have_mono {
+            let mut surv = 1.0;
+            for (k, m) in mono.iter().enumerate() {
+                let m = m.as_ref().expect("checked");
+                surv *= 1.0 - m.predict(s.conc(c, k)) / 100.0;
             }
             let r = 100.0 * (1.0 - surv);
             scores.reference[c] = Some(r);

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::curves::DrugCurve;
 use crate::models::{
-    CellScores, LoeweOptions, Method, ZipResult, bliss, hsa, loewe, mono_curves, zip,
+    CellScores, LoeweOptions, Method, ZipFitter, ZipResult, bliss, hsa, loewe, mono_curves, zip,
+    zip_synergyfinder,
 };
 use crate::surface::Surface;
 
@@ -60,6 +61,9 @@ pub struct ScoreOptions {
     pub baseline: Baseline,
     /// Loewe inverse and solver.
     pub loewe: LoeweOptions,
+    /// How ZIP fits its curves (least squares, or as SynergyFinder/drc).
+    #[serde(default)]
+    pub zip: ZipFitter,
 }
 
 impl Default for ScoreOptions {
@@ -68,6 +72,7 @@ impl Default for ScoreOptions {
             methods: Method::ALL.to_vec(),
             baseline: Baseline::Non,
             loewe: LoeweOptions::default(),
+            zip: ZipFitter::LeastSquares,
         }
     }
 }
@@ -127,7 +132,10 @@ pub fn score_surface(s: &Surface, opts: &ScoreOptions) -> SurfaceScores {
             Method::Hsa => hsa(&surface),
             Method::Loewe => loewe(&surface, &mono, &opts.loewe),
             Method::Zip => {
-                let z = zip(&surface, &mono);
+                let z = match opts.zip {
+                    ZipFitter::LeastSquares => zip(&surface, &mono),
+                    ZipFitter::SynergyFinder => zip_synergyfinder(&surface),
+                };
                 let cs = z.scores.clone();
                 zip_res = Some(z);
                 cs
