@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::fit::{FormatArg, open_output, push_csv_field};
 use crate::fit_table::Cell;
 use crate::provenance::{Provenance, sha256_file};
-use crate::synergy_input::{ResponseKind, SynergyTable, read_synergy_table};
+use crate::synergy_input::{ResponseKind, SynergyTable, read_synergy_table_with};
 
 /// A method on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -84,6 +84,11 @@ pub struct SynergyArgs {
     /// search) and ZIP with drc's fit path instead of least squares.
     #[arg(long, value_enum)]
     pub compat: Option<CompatArg>,
+    /// Add SynergyFinder's `ReshapeData(noise = TRUE, seed = N)` noise
+    /// (R's generator, N(0, 0.001) on % inhibition) before scoring, to
+    /// reproduce its published numbers digit for digit (with --compat).
+    #[arg(long, value_name = "SEED")]
+    pub sf_noise: Option<u32>,
     /// Output format (all tables).
     #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
     pub format: FormatArg,
@@ -126,7 +131,7 @@ pub fn run(args: SynergyArgs) -> anyhow::Result<()> {
     if args.ci_out.is_some() && !args.methods.contains(&MethodArg::Ci) {
         bail!("--ci-out needs `ci` in --methods (e.g. --methods bliss,hsa,loewe,zip,ci)");
     }
-    let table = read_synergy_table(&args.input, args.response_kind)?;
+    let table = read_synergy_table_with(&args.input, args.response_kind, args.sf_noise)?;
     if args.response_kind == ResponseKind::Viability
         && table.response_column.eq_ignore_ascii_case("inhibition")
     {
@@ -219,6 +224,9 @@ pub fn run(args: SynergyArgs) -> anyhow::Result<()> {
             },
         ),
     ];
+    if let Some(n) = args.sf_noise {
+        options.push(("sf_noise_seed".into(), n.to_string()));
+    }
     if let Some(d) = args.digits {
         options.push(("digits".into(), d.to_string()));
     }

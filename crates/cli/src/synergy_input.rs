@@ -67,6 +67,21 @@ fn aliases(list: &[&str]) -> Vec<String> {
 
 /// Reads every block of a SynergyFinder long table.
 pub fn read_synergy_table(path: &Path, kind: ResponseKind) -> anyhow::Result<SynergyTable> {
+    read_synergy_table_with(path, kind, None)
+}
+
+/// Reads every block of a SynergyFinder long table; with `noise_seed`, adds
+/// the noise SynergyFinder 3.x's `ReshapeData(noise = TRUE, seed)` adds to
+/// the % inhibition (`preclin_synergy::rrng::synergyfinder_noise`: R's
+/// `set.seed(seed); rnorm(nrow, 0, 0.001)` with R's own generator, one draw
+/// per data row after a stable sort of the rows by block id — numerically
+/// when every id is a number, else by bytes, as `dplyr::arrange` sorts in
+/// the C locale).
+pub fn read_synergy_table_with(
+    path: &Path,
+    kind: ResponseKind,
+    noise_seed: Option<u32>,
+) -> anyhow::Result<SynergyTable> {
     let opened = open(path)?;
     let (headers, mut rows, dc, file) = (
         opened.headers,
@@ -154,6 +169,8 @@ pub fn read_synergy_table(path: &Path, kind: ResponseKind) -> anyhow::Result<Syn
     let mut order: Vec<String> = Vec::new();
     let mut acc: HashMap<String, Acc> = HashMap::new();
     let mut any = false;
+    // (block id, line) of every data row, in input order (for the noise).
+    let mut row_ids: Vec<(String, usize)> = Vec::new();
     while let Some(line) = rows.next_row()? {
         any = true;
         let cell = |i: usize| rows.cell(i);
@@ -164,6 +181,7 @@ pub fn read_synergy_table(path: &Path, kind: ResponseKind) -> anyhow::Result<Syn
                 headers[bi]
             );
         }
+        row_ids.push((id.clone(), line));
         let drugs: Vec<String> = drug_idx.iter().map(|&i| cell(i).to_string()).collect();
         let mut concs = Vec::with_capacity(nd);
         let mut units = Vec::with_capacity(nd);
@@ -249,6 +267,29 @@ pub fn read_synergy_table(path: &Path, kind: ResponseKind) -> anyhow::Result<Syn
     }
     if !any {
         bail!("{file}: the table has a header but no data rows");
+    }
+    if let Some(seed) = noise_seed {
+        let numeric: Option<Vec<f64>> = row_ids
+            .iter()
+            .map(|(id, _)| id.trim().parse::<f64>().ok())
+            .collect();
+        let mut idx: Vec<usize> = (0..row_ids.len()).collect();
+        // `sort_by` is stable: rows of one block keep their input order.
+        match &numeric {
+            Some(v) => idx.sort_by(|&a, &b| v[a].total_cmp(&v[b])),
+            None => idx.sort_by(|&a, &b| row_ids[a].0.as_bytes().cmp(row_ids[b].0.as_bytes())),
+        }
+        let noise = preclin_synergy::rrng::synergyfinder_noise(row_ids.len(), seed);
+        let by_line: HashMap<usize, f64> = idx
+            .iter()
+            .enumerate()
+            .map(|(rank, &i)| (row_ids[i].1, noise[rank]))
+            .collect();
+        for a in acc.values_mut() {
+            for o in &mut a.obs {
+                o.response += by_line.get(&o.line).copied().unwrap_or(0.0);
+            }
+        }
     }
     let mut blocks = Vec::with_capacity(order.len());
     let mut units = Vec::with_capacity(order.len());

@@ -227,6 +227,21 @@ fn chou_talalay_json_and_compat() {
         b.num(0, "zip")
     );
     assert!((b.num(1, "zip") + 2.98).abs() < 0.01, "{}", b.num(1, "zip"));
+    // With the vignette's ReshapeData(noise = TRUE, seed = 1) replayed, both
+    // block means print as published to 2 decimals (19.571 / -2.984).
+    let c = run_csv(&[
+        "synergy",
+        m.to_str().unwrap(),
+        "--no-comments",
+        "--compat",
+        "synergyfinder",
+        "--sf-noise",
+        "1",
+    ]);
+    assert_eq!(format!("{:.2}", c.num(0, "zip")), "19.57");
+    assert_eq!(format!("{:.2}", c.num(1, "zip")), "-2.98");
+    // The noise is N(0, 0.001): Bliss moves by less than 0.01.
+    assert!((c.num(0, "bliss") - b.num(0, "bliss")).abs() < 0.01);
 }
 
 #[test]
