@@ -476,15 +476,42 @@ pub struct Comparison {
     pub flags: Vec<String>,
 }
 
-/// Summary of one group × day × tissue.
+/// What a [`GroupSummary`] summarises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    /// % hCD45 on one day.
+    Day,
+    /// The per-mouse time-averaged % (`AucRow::mean_level`).
+    AucMeanLevel,
+    /// The per-mouse burden (last day or the chosen day).
+    Burden,
+}
+
+impl Endpoint {
+    /// Name in outputs: `day`, `auc_mean_level`, `burden`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Day => "day",
+            Endpoint::AucMeanLevel => "auc_mean_level",
+            Endpoint::Burden => "burden",
+        }
+    }
+}
+
+/// Summary of one group on one endpoint × tissue (for [`Endpoint::Day`]
+/// one day).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GroupDaySummary {
+pub struct GroupSummary {
+    /// Endpoint.
+    pub endpoint: Endpoint,
     /// Group.
     pub group: String,
     /// Tissue.
     pub tissue: Tissue,
-    /// Day.
-    pub day: f64,
+    /// Day: the day of a `Day` row; for `Burden` the day when all mice share
+    /// it; `None` otherwise.
+    pub day: Option<f64>,
     /// Mice.
     pub n: usize,
     /// Mean %.
@@ -501,8 +528,8 @@ pub struct GroupDaySummary {
     pub max: Option<f64>,
     /// Mice at or above the threshold.
     pub n_above_threshold: usize,
-    /// Comparison against the control at this day and tissue (treated
-    /// groups, when a control is given and measured that day).
+    /// Comparison against the control (treated groups, when a control is
+    /// given and has values on this endpoint).
     pub comparison: Option<Comparison>,
 }
 
@@ -571,15 +598,6 @@ pub struct BurdenRow {
     pub ci_upper: Option<f64>,
 }
 
-/// Burden comparisons of one tissue.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BurdenComparisons {
-    /// Tissue.
-    pub tissue: Tissue,
-    /// One per treated group.
-    pub comparisons: Vec<Comparison>,
-}
-
 /// Result of [`analyse`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EngraftmentResult {
@@ -587,20 +605,22 @@ pub struct EngraftmentResult {
     pub groups: Vec<String>,
     /// Series per mouse × tissue (tissue, group order, mouse first seen).
     pub series: Vec<MouseSeries>,
-    /// Group × day × tissue (tissue, day, group order).
-    pub summaries: Vec<GroupDaySummary>,
+    /// Group × day × tissue ([`Endpoint::Day`]; tissue, day, group order).
+    pub summaries: Vec<GroupSummary>,
     /// AUC per mouse in [`EngraftmentOptions::tissue`].
     pub auc: Vec<AucRow>,
     /// The most common `(first_day, last_day)` span of the AUCs.
     pub auc_span: Option<(f64, f64)>,
-    /// Comparisons of the AUC (`mean_level`) against the control.
-    pub auc_comparisons: Vec<Comparison>,
+    /// Per group: the AUC `mean_level` ([`Endpoint::AucMeanLevel`]), with
+    /// the comparisons against the control.
+    pub auc_summaries: Vec<GroupSummary>,
     /// Time to threshold per mouse in [`EngraftmentOptions::tissue`].
     pub time_to_threshold: Vec<TimeToThreshold>,
     /// Burden per tissue × mouse.
     pub burden: Vec<BurdenRow>,
-    /// Burden comparisons per tissue.
-    pub burden_comparisons: Vec<BurdenComparisons>,
+    /// Per tissue × group: the burden ([`Endpoint::Burden`]), with the
+    /// comparisons against the control.
+    pub burden_summaries: Vec<GroupSummary>,
     /// Options used.
     pub options: EngraftmentOptions,
 }
@@ -730,6 +750,55 @@ pub fn time_to_threshold(
     Some((last.0, false, false, false))
 }
 
+/// Group summaries of `(group, %)` values on one endpoint, with the
+/// comparisons against the control when one is set (groups in `groups`
+/// order; groups without values are left out).
+fn summarise(
+    endpoint: Endpoint,
+    tissue: Tissue,
+    day: Option<f64>,
+    values: &[(&str, f64)],
+    groups: &[String],
+    opts: &EngraftmentOptions,
+) -> Vec<GroupSummary> {
+    let mut cmp = match &opts.control {
+        Some(c) => compare_with_control(values, groups, c, opts.logit_epsilon),
+        None => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for g in groups {
+        let v: Vec<f64> = values
+            .iter()
+            .filter(|(x, _)| x == g)
+            .map(|(_, v)| *v)
+            .collect();
+        if v.is_empty() {
+            continue;
+        }
+        let s = desc::Summary::of(&v);
+        let comparison = cmp
+            .iter()
+            .position(|c| &c.group == g)
+            .map(|i| cmp.remove(i));
+        out.push(GroupSummary {
+            endpoint,
+            group: g.clone(),
+            tissue,
+            day,
+            n: s.n,
+            mean: s.mean,
+            sd: s.sd,
+            sem: s.sem,
+            median: s.median,
+            min: s.min,
+            max: s.max,
+            n_above_threshold: v.iter().filter(|&&x| x >= opts.threshold).count(),
+            comparison,
+        });
+    }
+    out
+}
+
 /// All engraftment analyses of validated observations (see the module docs).
 pub fn analyse(
     obs: &[Observation],
@@ -818,35 +887,7 @@ pub fn analyse(
                 .filter(|o| o.tissue == t && o.day == d)
                 .map(|o| (o.group.as_str(), o.percent))
                 .collect();
-            let mut cmp = match &opts.control {
-                Some(c) => compare_with_control(&at, &groups, c, opts.logit_epsilon),
-                None => Vec::new(),
-            };
-            for g in &groups {
-                let v: Vec<f64> = at.iter().filter(|(x, _)| x == g).map(|(_, v)| *v).collect();
-                if v.is_empty() {
-                    continue;
-                }
-                let s = desc::Summary::of(&v);
-                let comparison = cmp
-                    .iter()
-                    .position(|c| &c.group == g)
-                    .map(|i| cmp.remove(i));
-                summaries.push(GroupDaySummary {
-                    group: g.clone(),
-                    tissue: t,
-                    day: d,
-                    n: s.n,
-                    mean: s.mean,
-                    sd: s.sd,
-                    sem: s.sem,
-                    median: s.median,
-                    min: s.min,
-                    max: s.max,
-                    n_above_threshold: v.iter().filter(|&&x| x >= opts.threshold).count(),
-                    comparison,
-                });
-            }
+            summaries.extend(summarise(Endpoint::Day, t, Some(d), &at, &groups, opts));
         }
     }
     // AUC and time to threshold in the chosen tissue.
@@ -915,22 +956,24 @@ pub fn analyse(
             }
         }
     }
-    let auc_comparisons = match &opts.control {
-        Some(c) => {
-            let v: Vec<(&str, f64)> = auc
-                .iter()
-                .filter_map(|r| {
-                    r.mean_level
-                        .map(|m| (r.group.as_str(), m.clamp(0.0, 100.0)))
-                })
-                .collect();
-            compare_with_control(&v, &groups, c, opts.logit_epsilon)
-        }
-        None => Vec::new(),
-    };
+    let auc_values: Vec<(&str, f64)> = auc
+        .iter()
+        .filter_map(|r| {
+            r.mean_level
+                .map(|m| (r.group.as_str(), m.clamp(0.0, 100.0)))
+        })
+        .collect();
+    let auc_summaries = summarise(
+        Endpoint::AucMeanLevel,
+        opts.tissue,
+        None,
+        &auc_values,
+        &groups,
+        opts,
+    );
     // Burden.
     let mut burden = Vec::new();
-    let mut burden_comparisons = Vec::new();
+    let mut burden_summaries = Vec::new();
     for &t in &tissues {
         let start = burden.len();
         for (s, pts) in series.iter().filter(|(s, _)| s.tissue == t) {
@@ -952,16 +995,17 @@ pub fn analyse(
                 });
             }
         }
-        if let Some(c) = &opts.control {
-            let v: Vec<(&str, f64)> = burden[start..]
-                .iter()
-                .map(|b| (b.group.as_str(), b.percent))
-                .collect();
-            burden_comparisons.push(BurdenComparisons {
-                tissue: t,
-                comparisons: compare_with_control(&v, &groups, c, opts.logit_epsilon),
-            });
+        let rows = &burden[start..];
+        let v: Vec<(&str, f64)> = rows.iter().map(|b| (b.group.as_str(), b.percent)).collect();
+        let mut sums = summarise(Endpoint::Burden, t, None, &v, &groups, opts);
+        for s in &mut sums {
+            let mut days = rows.iter().filter(|b| b.group == s.group).map(|b| b.day);
+            let first = days.next();
+            if days.all(|d| Some(d) == first) {
+                s.day = first;
+            }
         }
+        burden_summaries.extend(sums);
     }
     Ok(EngraftmentResult {
         groups,
@@ -969,10 +1013,10 @@ pub fn analyse(
         summaries,
         auc,
         auc_span,
-        auc_comparisons,
+        auc_summaries,
         time_to_threshold: ttt,
         burden,
-        burden_comparisons,
+        burden_summaries,
         options: opts.clone(),
     })
 }
@@ -1147,13 +1191,13 @@ mod tests {
         let s = &r.summaries[0];
         assert_eq!(
             (s.group.as_str(), s.tissue, s.day, s.n),
-            ("veh", Tissue::Blood, 0.0, 4)
+            ("veh", Tissue::Blood, Some(0.0), 4)
         );
         assert!(s.comparison.is_none());
         let d28 = r
             .summaries
             .iter()
-            .find(|s| s.group == "drug" && s.day == 28.0 && s.tissue == Tissue::Blood)
+            .find(|s| s.group == "drug" && s.day == Some(28.0) && s.tissue == Tissue::Blood)
             .unwrap();
         let c = d28.comparison.as_ref().unwrap();
         assert!(c.logit_diff.unwrap() < 0.0 && c.odds_ratio.unwrap() < 1.0);
@@ -1167,7 +1211,8 @@ mod tests {
         // veh0: 0.05, 2.05, 4.05 → 14·(2.1/2) + 14·(6.1/2) = 57.4.
         assert!((a.auc.unwrap() - 57.4).abs() < 1e-9);
         assert!((a.mean_level.unwrap() - 57.4 / 28.0).abs() < 1e-12);
-        assert_eq!(r.auc_comparisons.len(), 1);
+        assert_eq!(r.auc_summaries.len(), 2);
+        assert!(r.auc_summaries[1].comparison.is_some());
         assert_eq!(r.time_to_threshold.len(), 8);
         // veh0 reaches 1 % on day 14; drug0 (0.005, 0.205, 0.405) never: censored at 28.
         let t0 = &r.time_to_threshold[0];
@@ -1181,7 +1226,8 @@ mod tests {
         // Burden: blood (8) + marrow (8), last day.
         assert_eq!(r.burden.len(), 16);
         assert!(r.burden.iter().all(|b| b.day == 28.0));
-        assert_eq!(r.burden_comparisons.len(), 2);
+        assert_eq!(r.burden_summaries.len(), 4);
+        assert_eq!(r.burden_summaries[0].day, Some(28.0));
         // A chosen day without data for marrow leaves it empty.
         let r2 = analyse(
             &obs,
@@ -1239,6 +1285,6 @@ mod tests {
         assert_eq!(r.auc_span, Some((0.0, 10.0)));
         assert!(r.auc[2].flags.contains(&"span_differs".to_string()));
         assert!(r.auc[0].flags.is_empty());
-        assert!(r.auc_comparisons.is_empty());
+        assert!(r.auc_summaries[0].comparison.is_none());
     }
 }

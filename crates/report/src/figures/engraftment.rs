@@ -157,9 +157,14 @@ impl EngraftmentFigure {
             .groups
             .iter()
             .map(|g| crate::svg::text_width(&g.name, 11.0, false))
+            .map(|w| w + 24.0)
+            .chain([
+                crate::svg::text_width("mean ± SEM; log scale", 9.5, false),
+                crate::svg::text_width("dashed: threshold", 9.5, false),
+            ])
             .fold(0.0, f64::max)
-            .min(160.0)
-            + 30.0;
+            .min(180.0)
+            + 8.0;
         let top = if self.title.is_empty() { 16.0 } else { 36.0 };
         let (left, right, bottom) = (62.0, 16.0 + legend_w, 50.0);
         let (pw, ph) = (w - left - right, h - top - bottom);
