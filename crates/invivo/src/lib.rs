@@ -9,3 +9,4 @@
 //! depends on `report` or `cli`.
 
 pub mod engraftment;
+pub mod simulate;
