@@ -58,7 +58,7 @@
 //! * **Burden**: per tissue, the value of each mouse on its last observed day
 //!   in that tissue (end of study) or on a chosen day
 //!   ([`EngraftmentOptions::burden_day`]; mice without that day are left
-//!   out).
+//!   out; a day on which nothing was measured is an error).
 //! * **Comparisons** against the control group, for every day × tissue, for
 //!   the AUC (on `mean_level`) and for the burden of each tissue:
 //!   - Welch's t test ([`preclin_stats::ttest::welch`]) on
@@ -816,10 +816,17 @@ pub fn analyse(
             opts.logit_epsilon
         )));
     }
-    if let Some(d) = opts.burden_day.filter(|d| !d.is_finite()) {
-        return Err(EngraftmentError::BadOption(format!(
-            "the burden day must be finite, got {d}"
-        )));
+    if let Some(d) = opts.burden_day {
+        if !d.is_finite() {
+            return Err(EngraftmentError::BadOption(format!(
+                "the burden day must be finite, got {d}"
+            )));
+        }
+        if !obs.iter().any(|o| o.day == d) {
+            return Err(EngraftmentError::BadOption(format!(
+                "burden day {d}: no measurement on that day"
+            )));
+        }
     }
     let mut groups: Vec<String> = Vec::new();
     for o in obs {

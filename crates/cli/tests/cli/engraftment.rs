@@ -259,6 +259,8 @@ fn bad_rows_name_file_line_and_column() {
     );
     let err = preclin(["engraftment", f.to_str().unwrap(), "--control", "saline"]).user_error();
     assert!(err.contains("saline") && err.contains("ok.csv"), "{err}");
+    let err = preclin(["engraftment", f.to_str().unwrap(), "--day", "9"]).user_error();
+    assert!(err.contains("burden day 9"), "{err}");
     let err = preclin(["engraftment", f.to_str().unwrap(), "--tissue", "liver"]).user_error();
     assert!(err.contains("--tissue"), "{err}");
 }
