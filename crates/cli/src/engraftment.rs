@@ -296,6 +296,11 @@ fn row_error(file: &str, e: EngraftmentError, cols: &Cols) -> anyhow::Error {
                 "{file}, line {line}, column '{c}': {value} is not an event count (a whole number ≥ 0)"
             )
         }
+        EngraftmentError::NoEvents { line } => anyhow!(
+            "{file}, line {line}: {} + {} = 0 (no CD45+ events), the percentage does not exist",
+            cols.hcd45,
+            cols.mcd45
+        ),
         e => anyhow!("{file}, {e}"),
     }
 }

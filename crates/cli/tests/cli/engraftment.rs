@@ -204,6 +204,12 @@ fn counts_and_the_flow_summary() {
     );
     let err = preclin(["engraftment", neg.to_str().unwrap()]).user_error();
     assert!(err.contains("line 2, column 'mouse'"), "{err}");
+    let zero = dir.write(
+        "zero.csv",
+        "sample,human,mouse,animal,group,day\ns1,0,0,m1,v,7\n",
+    );
+    let err = preclin(["engraftment", zero.to_str().unwrap()]).user_error();
+    assert!(err.contains("line 2: human + mouse = 0"), "{err}");
 }
 
 #[test]
