@@ -9,6 +9,7 @@ mod bench_fcs;
 mod cfu;
 mod compare;
 mod demo;
+mod engraftment;
 mod fcs;
 mod fit;
 mod fit_table;
@@ -58,6 +59,9 @@ enum Command {
     Rdml(qpcr::RdmlArgs),
     /// Colony-forming-unit assays: colonies per 10^n cells, % of vehicle, tests.
     Cfu(cfu::CfuArgs),
+    /// PDX engraftment: % hCD45+ over time per mouse and group, time to a
+    /// threshold, AUC, end-of-study burden, comparisons against the control.
+    Engraftment(engraftment::EngraftmentArgs),
     /// Run the bundled example study end to end into an HTML report.
     Demo(demo::DemoArgs),
     /// FCS files: `fcs info` (what a file holds) and `fcs export` (events as CSV).
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
         Command::Qpcr(a) => qpcr::run(*a),
         Command::Rdml(a) => qpcr::run_rdml(a),
         Command::Cfu(a) => cfu::run(a),
+        Command::Engraftment(a) => engraftment::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Fcs(a) => fcs::run(a),
         Command::Gate(a) => gate::run(a),

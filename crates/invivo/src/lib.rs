@@ -7,3 +7,6 @@
 //!
 //! Like every analysis crate it never prints, never reads the terminal and never
 //! depends on `report` or `cli`.
+
+pub mod engraftment;
+pub mod simulate;

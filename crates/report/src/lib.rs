@@ -10,7 +10,9 @@
 //!   ([`figures::dose_response`]), the heatmap ([`figures::heatmap`]: synergy, dose–dose
 //!   response and cross-resistance matrices), the normalised isobologram of Chou–Talalay
 //!   ([`figures::isobologram`]), grouped bar charts ([`figures::bars`]) and their qPCR
-//!   fold-change ([`figures::fold_change`]) and colony ([`figures::cfu`]) figures, and the
+//!   fold-change ([`figures::fold_change`]) and colony ([`figures::cfu`]) figures, PDX
+//!   engraftment curves ([`figures::engraftment`]: % hCD45 over days per group, mean ± SEM,
+//!   linear or log y, per-mouse lines, a dashed threshold), and the
 //!   cytometry figures ([`figures::cytometry`]:
 //!   2-D density / dot plots with gates, histograms with a positivity threshold, on transformed
 //!   axes).

@@ -14,12 +14,14 @@
 //! | [`synergy`] | `preclin synergy` on SynergyFinder's example tables, aliases, replicates, Chou–Talalay, bad input |
 //! | [`qpcr`] | `preclin qpcr` (pcr's examples, RDML, instrument exports, XLSX, tests, errors), `qpcr efficiency`, `qpcr genorm`, `preclin rdml` |
 //! | [`cfu`] | `preclin cfu` (summaries, tests, rounds, errors) |
+//! | [`engraftment`] | `preclin engraftment` (tidy %, counts, the flow engine's summary, side outputs, errors) |
 //! | [`flow`] | `preclin fcs info/export`, `gate` (compliance memberships), `markers` |
 
 mod cfu;
 mod common;
 mod compare;
 mod demo;
+mod engraftment;
 mod errors;
 mod fit;
 mod flow;

@@ -7,6 +7,7 @@ pub mod bars;
 pub mod cfu;
 pub mod cytometry;
 pub mod dose_response;
+pub mod engraftment;
 pub mod fold_change;
 pub mod heatmap;
 pub mod isobologram;
