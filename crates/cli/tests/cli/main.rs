@@ -12,6 +12,7 @@
 //! | [`viability`] | `preclin viability` on the bundled example study |
 //! | [`demo`] | `preclin demo` and `preclin bench fit` |
 //! | [`synergy`] | `preclin synergy` on SynergyFinder's example tables, aliases, replicates, Chou–Talalay, bad input |
+//! | [`synergy_invivo`] | `preclin synergy-invivo` (SynergyLMM rows vs the statsmodels re-computation, invivoSyn on wide input, JSON, seed, aliases, errors) |
 //! | [`qpcr`] | `preclin qpcr` (pcr's examples, RDML, instrument exports, XLSX, tests, errors), `qpcr efficiency`, `qpcr genorm`, `preclin rdml` |
 //! | [`cfu`] | `preclin cfu` (summaries, tests, rounds, errors) |
 //! | [`flow`] | `preclin fcs info/export`, `gate` (compliance memberships), `markers` |
@@ -26,4 +27,5 @@ mod flow;
 mod grouping;
 mod qpcr;
 mod synergy;
+mod synergy_invivo;
 mod viability;
