@@ -13,7 +13,7 @@
 //!
 //! — no intercept, one growth rate `β_g` per arm (C, A, B, AB), a random slope
 //! per mouse. Mice without a volume at `t₀` or with `TV(t₀) = 0` are left out,
-//! as are later zero volumes (`ln 0`; SynergyLMM's default `tum_vol_0 = "ignore"`).
+//! as are later zero volumes (`ln 0`; SynergyLMM's default `tum_vol_0 = "ignore"`, R/lmmModel.R).
 //!
 //! # Synergy (`lmmSynergy`, after Demidenko & Miller 2019, PLoS ONE 14:e0224137)
 //! Null hypotheses on the rates, as a contrast `Δ = Lβ`:
