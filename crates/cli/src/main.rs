@@ -23,6 +23,7 @@ mod qpcr;
 mod resistance;
 mod synergy;
 mod synergy_input;
+mod synergy_invivo;
 mod table_out;
 mod viability;
 
@@ -52,6 +53,8 @@ enum Command {
     Viability(viability::ViabilityArgs),
     /// Drug-combination synergy (Bliss, HSA, Loewe, ZIP, Chou–Talalay) from a SynergyFinder long table.
     Synergy(synergy::SynergyArgs),
+    /// In vivo combination synergy from tumour volumes (SynergyLMM, invivoSyn).
+    SynergyInvivo(synergy_invivo::SynergyInvivoArgs),
     /// qRT-PCR relative expression (ΔΔCt / Pfaffl) with error bands, CIs and
     /// tests; `qpcr efficiency` (standard curves), `qpcr genorm`.
     Qpcr(Box<qpcr::QpcrArgs>),
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
         Command::Resistance(a) => resistance::run(a),
         Command::Viability(a) => viability::run(a),
         Command::Synergy(a) => synergy::run(a),
+        Command::SynergyInvivo(a) => synergy_invivo::run(a),
         Command::Qpcr(a) => qpcr::run(*a),
         Command::Rdml(a) => qpcr::run_rdml(a),
         Command::Cfu(a) => cfu::run(a),

@@ -10,3 +10,4 @@
 
 pub mod engraftment;
 pub mod simulate;
+pub mod synergy;

@@ -6,7 +6,9 @@
 //! linear regression ([`linreg`]), the Mann–Whitney / Wilcoxon rank-sum test
 //! ([`mannwhitney`]), one-way ANOVA ([`anova`]), Dunnett's many-to-one
 //! comparisons with multivariate-t p-values ([`dunnett`]), Poisson and
-//! quasi-Poisson regression ([`glm`]) and adaptive quadrature ([`quad`]).
+//! quasi-Poisson regression ([`glm`]), adaptive quadrature ([`quad`]),
+//! small dense linear algebra ([`linalg`]) and linear mixed models with one
+//! grouping factor, REML/ML ([`lmm`]).
 //!
 //! **What it is:** pure, allocation-light numerical functions on slices of
 //! `f64`, each documented with its formula and its source (R, scipy, the
@@ -26,7 +28,9 @@ pub mod desc;
 pub mod dist;
 pub mod dunnett;
 pub mod glm;
+pub mod linalg;
 pub mod linreg;
+pub mod lmm;
 pub mod mannwhitney;
 pub mod quad;
 mod special;

@@ -12,6 +12,7 @@
 //! | [`viability`] | `preclin viability` on the bundled example study |
 //! | [`demo`] | `preclin demo` and `preclin bench fit` |
 //! | [`synergy`] | `preclin synergy` on SynergyFinder's example tables, aliases, replicates, Chou–Talalay, bad input |
+//! | [`synergy_invivo`] | `preclin synergy-invivo` (SynergyLMM rows vs the statsmodels re-computation, invivoSyn on wide input, JSON, seed, aliases, errors) |
 //! | [`qpcr`] | `preclin qpcr` (pcr's examples, RDML, instrument exports, XLSX, tests, errors), `qpcr efficiency`, `qpcr genorm`, `preclin rdml` |
 //! | [`cfu`] | `preclin cfu` (summaries, tests, rounds, errors) |
 //! | [`engraftment`] | `preclin engraftment` (tidy %, counts, the flow engine's summary, side outputs, errors) |
@@ -28,4 +29,5 @@ mod flow;
 mod grouping;
 mod qpcr;
 mod synergy;
+mod synergy_invivo;
 mod viability;
