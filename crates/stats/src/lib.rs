@@ -30,4 +30,5 @@ pub mod linreg;
 pub mod mannwhitney;
 pub mod quad;
 mod special;
+pub mod survival;
 pub mod ttest;
