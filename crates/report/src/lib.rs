@@ -10,7 +10,8 @@
 //!   ([`figures::dose_response`]), the heatmap ([`figures::heatmap`]: synergy, dose–dose
 //!   response and cross-resistance matrices), the normalised isobologram of Chou–Talalay
 //!   ([`figures::isobologram`]), grouped bar charts ([`figures::bars`]) and their qPCR
-//!   fold-change ([`figures::fold_change`]) and colony ([`figures::cfu`]) figures, and the
+//!   fold-change ([`figures::fold_change`]) and colony ([`figures::cfu`]) figures, Kaplan–Meier
+//!   curves with censor ticks and a number-at-risk table ([`figures::km`]), and the
 //!   cytometry figures ([`figures::cytometry`]:
 //!   2-D density / dot plots with gates, histograms with a positivity threshold, on transformed
 //!   axes).

@@ -10,6 +10,7 @@ pub mod dose_response;
 pub mod fold_change;
 pub mod heatmap;
 pub mod isobologram;
+pub mod km;
 mod layout;
 
 use crate::svg::{Color, Style, Svg};
