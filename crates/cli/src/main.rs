@@ -20,6 +20,7 @@ mod markers;
 mod provenance;
 mod qpcr;
 mod resistance;
+mod survival;
 mod synergy;
 mod synergy_input;
 mod table_out;
@@ -58,6 +59,9 @@ enum Command {
     Rdml(qpcr::RdmlArgs),
     /// Colony-forming-unit assays: colonies per 10^n cells, % of vehicle, tests.
     Cfu(cfu::CfuArgs),
+    /// Survival: Kaplan–Meier medians with CIs, log-rank / Gehan–Breslow tests,
+    /// hazard ratios, % increase in median vs control, Cox, figure.
+    Survival(survival::SurvivalArgs),
     /// Run the bundled example study end to end into an HTML report.
     Demo(demo::DemoArgs),
     /// FCS files: `fcs info` (what a file holds) and `fcs export` (events as CSV).
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
         Command::Qpcr(a) => qpcr::run(*a),
         Command::Rdml(a) => qpcr::run_rdml(a),
         Command::Cfu(a) => cfu::run(a),
+        Command::Survival(a) => survival::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Fcs(a) => fcs::run(a),
         Command::Gate(a) => gate::run(a),

@@ -14,6 +14,7 @@
 //! | [`synergy`] | `preclin synergy` on SynergyFinder's example tables, aliases, replicates, Chou–Talalay, bad input |
 //! | [`qpcr`] | `preclin qpcr` (pcr's examples, RDML, instrument exports, XLSX, tests, errors), `qpcr efficiency`, `qpcr genorm`, `preclin rdml` |
 //! | [`cfu`] | `preclin cfu` (summaries, tests, rounds, errors) |
+//! | [`survival`] | `preclin survival` on R's `aml` (medians, CIs, log-rank, HRs, Cox, curve, figure, errors) |
 //! | [`flow`] | `preclin fcs info/export`, `gate` (compliance memberships), `markers` |
 
 mod cfu;
@@ -25,5 +26,6 @@ mod fit;
 mod flow;
 mod grouping;
 mod qpcr;
+mod survival;
 mod synergy;
 mod viability;
