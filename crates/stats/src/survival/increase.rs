@@ -17,8 +17,9 @@
 //! replicates where the **control** median is not reached are undefined and
 //! counted in [`MedianIncrease::boot_control_not_reached`], never silently
 //! dropped. The interval is the type-7 percentile interval of the defined
-//! replicates; a limit that falls on `+∞` is `None` (not reached). The
-//! random stream is Xoshiro256++ seeded with `seed`.
+//! replicates; a limit that falls on `+∞` is `None` (not reached). No
+//! interval is given when the point estimate is undefined. The random
+//! stream is Xoshiro256++ seeded with `seed`.
 
 use super::SurvivalError;
 use super::check_group;
@@ -123,12 +124,16 @@ pub fn median_increase(
         };
         v.is_finite().then_some(v)
     };
+    let percent = pct(mt, mc);
+    // No interval around an estimate that does not exist (e.g. the control
+    // median is not reached and only a few replicates reach it).
+    let defined = percent.is_some();
     Ok(MedianIncrease {
         median_treated: mt,
         median_control: mc,
-        percent: pct(mt, mc),
-        lower: q(a),
-        upper: q(1.0 - a),
+        percent,
+        lower: q(a).filter(|_| defined),
+        upper: q(1.0 - a).filter(|_| defined),
         conf_level,
         iterations,
         seed,
@@ -164,5 +169,12 @@ mod tests {
         assert_eq!(a, b);
         let none = median_increase(&t, &te, &c, &ce, 0.95, 0, 7).unwrap();
         assert_eq!(none.lower, None);
+        // Control median not reached: no estimate, no interval, counted.
+        let ce_few = [
+            true, false, false, false, false, false, false, false, false, false, false, false,
+        ];
+        let x = median_increase(&t, &te, &c, &ce_few, 0.95, 200, 7).unwrap();
+        assert_eq!((x.percent, x.lower, x.upper), (None, None, None));
+        assert!(x.boot_control_not_reached > 190);
     }
 }
