@@ -12,6 +12,26 @@
 //! Verified against R survival 3.8 (`aml`: medians, CIs, log-rank, Breslow
 //! Cox) and lifelines 0.30.3 (weighted tests, Efron Cox, log-log CIs) — see
 //! `tests/survival.rs` and `tests/data/survival/SOURCES.md`.
+//!
+//! # Example
+//! ```
+//! use preclin_stats::survival::{ConfType, SurvGroup, Weighting, kaplan_meier, logrank_test};
+//! // R's `aml` data (weeks; 1 = relapse).
+//! let m = SurvGroup::new(
+//!     "Maintained",
+//!     &[9., 13., 13., 18., 23., 28., 31., 34., 45., 48., 161.],
+//!     &[true, true, false, true, true, false, true, true, false, true, false],
+//! );
+//! let n = SurvGroup::new(
+//!     "Nonmaintained",
+//!     &[5., 5., 8., 8., 12., 16., 23., 27., 30., 33., 43., 45.],
+//!     &[true, true, true, true, true, false, true, true, true, true, true, true],
+//! );
+//! let km = kaplan_meier(&m.time, &m.event, ConfType::Log, 0.95).unwrap();
+//! assert_eq!((km.median, km.median_lower, km.median_upper), (Some(31.0), Some(18.0), None));
+//! let lr = logrank_test(&[m, n], Weighting::LogRank).unwrap();
+//! assert!((lr.chisq - 3.396389).abs() < 1e-6 && lr.df == 1);
+//! ```
 
 pub mod cox;
 pub mod increase;
