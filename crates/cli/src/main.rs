@@ -21,6 +21,7 @@ mod markers;
 mod provenance;
 mod qpcr;
 mod resistance;
+mod survival;
 mod synergy;
 mod synergy_input;
 mod synergy_invivo;
@@ -65,6 +66,9 @@ enum Command {
     /// PDX engraftment: % hCD45+ over time per mouse and group, time to a
     /// threshold, AUC, end-of-study burden, comparisons against the control.
     Engraftment(engraftment::EngraftmentArgs),
+    /// Survival: Kaplan–Meier medians with CIs, log-rank / Gehan–Breslow tests,
+    /// hazard ratios, % increase in median vs control, Cox, figure.
+    Survival(survival::SurvivalArgs),
     /// Run the bundled example study end to end into an HTML report.
     Demo(demo::DemoArgs),
     /// FCS files: `fcs info` (what a file holds) and `fcs export` (events as CSV).
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
         Command::Rdml(a) => qpcr::run_rdml(a),
         Command::Cfu(a) => cfu::run(a),
         Command::Engraftment(a) => engraftment::run(a),
+        Command::Survival(a) => survival::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Fcs(a) => fcs::run(a),
         Command::Gate(a) => gate::run(a),

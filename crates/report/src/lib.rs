@@ -12,7 +12,8 @@
 //!   ([`figures::isobologram`]), grouped bar charts ([`figures::bars`]) and their qPCR
 //!   fold-change ([`figures::fold_change`]) and colony ([`figures::cfu`]) figures, PDX
 //!   engraftment curves ([`figures::engraftment`]: % hCD45 over days per group, mean ± SEM,
-//!   linear or log y, per-mouse lines, a dashed threshold), and the
+//!   linear or log y, per-mouse lines, a dashed threshold), Kaplan–Meier curves with censor
+//!   ticks and a number-at-risk table ([`figures::km`]), and the
 //!   cytometry figures ([`figures::cytometry`]:
 //!   2-D density / dot plots with gates, histograms with a positivity threshold, on transformed
 //!   axes).

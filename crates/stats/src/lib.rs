@@ -34,4 +34,5 @@ pub mod lmm;
 pub mod mannwhitney;
 pub mod quad;
 mod special;
+pub mod survival;
 pub mod ttest;

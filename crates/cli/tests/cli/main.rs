@@ -16,6 +16,7 @@
 //! | [`qpcr`] | `preclin qpcr` (pcr's examples, RDML, instrument exports, XLSX, tests, errors), `qpcr efficiency`, `qpcr genorm`, `preclin rdml` |
 //! | [`cfu`] | `preclin cfu` (summaries, tests, rounds, errors) |
 //! | [`engraftment`] | `preclin engraftment` (tidy %, counts, the flow engine's summary, side outputs, errors) |
+//! | [`survival`] | `preclin survival` on R's `aml` (medians, CIs, log-rank, HRs, Cox, curve, figure, errors) |
 //! | [`flow`] | `preclin fcs info/export`, `gate` (compliance memberships), `markers` |
 
 mod cfu;
@@ -28,6 +29,7 @@ mod fit;
 mod flow;
 mod grouping;
 mod qpcr;
+mod survival;
 mod synergy;
 mod synergy_invivo;
 mod viability;

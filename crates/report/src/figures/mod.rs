@@ -11,6 +11,7 @@ pub mod engraftment;
 pub mod fold_change;
 pub mod heatmap;
 pub mod isobologram;
+pub mod km;
 mod layout;
 
 use crate::svg::{Color, Style, Svg};
