@@ -8,4 +8,5 @@
 //! Like every analysis crate it never prints, never reads the terminal and never
 //! depends on `report` or `cli`.
 
+pub mod randomize;
 pub mod xenograft;
