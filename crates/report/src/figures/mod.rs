@@ -8,9 +8,11 @@ pub mod cfu;
 pub mod cytometry;
 pub mod dose_response;
 pub mod fold_change;
+pub mod growth;
 pub mod heatmap;
 pub mod isobologram;
 mod layout;
+pub mod waterfall;
 
 use crate::svg::{Color, Style, Svg};
 
