@@ -115,7 +115,7 @@ impl GrowthFigure {
                 add(d, m);
                 if let Some(Some(s)) = g.sem.get(i) {
                     add(d, m + s);
-                    if self.log_y && m - s > 0.0 || !self.log_y {
+                    if !self.log_y || m - s > 0.0 {
                         add(d, m - s);
                     }
                 }
