@@ -430,12 +430,16 @@ impl Study {
     }
 
     /// Mice that left the study: stated exits (reason as given) and series
-    /// that stop before the last day of the study ("not measured after"),
-    /// ordered as the mice.
+    /// that stop before the last measurement day of their group ("not
+    /// measured after"; a group whose follow-up ends as a whole is not a
+    /// dropout), ordered as the mice.
     pub fn exits(&self) -> Vec<Exit> {
-        let last = self.last_day();
         let mut out = Vec::new();
         for m in &self.mice {
+            let last = self
+                .group_mice(&m.group)
+                .filter_map(|x| x.points.last().map(|p| p.day))
+                .reduce(f64::max);
             if let Some((day, reason)) = &m.exit {
                 out.push(Exit {
                     mouse: m.key.clone(),
