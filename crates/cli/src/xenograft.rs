@@ -495,22 +495,36 @@ pub fn run(a: XenograftArgs) -> anyhow::Result<()> {
         "mean_bw_percent_change",
         "sem_bw_percent_change",
     ]);
-    for s in &summaries {
-        let bw = tox
-            .curves
+    // (group index, day): volume summary and/or body-weight curve point.
+    let gi = |g: &str| {
+        study
+            .groups
             .iter()
-            .find(|c| c.group == s.group && c.day == s.day);
+            .position(|x| x == g)
+            .unwrap_or(usize::MAX)
+    };
+    let mut keys: Vec<(usize, f64)> = summaries
+        .iter()
+        .map(|s| (gi(&s.group), s.day))
+        .chain(tox.curves.iter().map(|c| (gi(&c.group), c.day)))
+        .collect();
+    keys.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    keys.dedup();
+    for (g, d) in keys {
+        let group = &study.groups[g];
+        let s = summaries.iter().find(|s| &s.group == group && s.day == d);
+        let bw = tox.curves.iter().find(|c| &c.group == group && c.day == d);
         sm.rows.push(vec![
-            t(&s.group),
-            n(Some(s.day)),
-            Cell::Int(s.n),
-            n(s.mean),
-            n(s.sd),
-            n(s.sem),
-            n(s.median),
-            n(s.mean_rtv),
-            n(s.sem_rtv),
-            n(s.mean_pct_change),
+            t(group),
+            n(Some(d)),
+            Cell::Int(s.map_or(0, |s| s.n)),
+            n(s.and_then(|s| s.mean)),
+            n(s.and_then(|s| s.sd)),
+            n(s.and_then(|s| s.sem)),
+            n(s.and_then(|s| s.median)),
+            n(s.and_then(|s| s.mean_rtv)),
+            n(s.and_then(|s| s.sem_rtv)),
+            n(s.and_then(|s| s.mean_pct_change)),
             Cell::Int(bw.map_or(0, |b| b.n)),
             n(bw.and_then(|b| b.mean_pct)),
             n(bw.and_then(|b| b.sem_pct)),

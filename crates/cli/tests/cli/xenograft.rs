@@ -275,6 +275,56 @@ fn tidy_caliper_table() {
 }
 
 #[test]
+fn body_weight_from_a_second_file() {
+    let dir = TempDir::new("xeno-bw");
+    let f = dir.write(
+        "v.csv",
+        "mouse,group,day,volume\nc1,V,0,100\nc1,V,7,300\nc2,V,0,110\nc2,V,7,280\nt1,D,0,105\nt1,D,7,90\n",
+    );
+    let bw = dir.write(
+        "bw.csv",
+        "mouse,day,body_weight\nc1,0,20\nc1,7,21\nc2,0,22\nc2,7,22\nt1,0,20\nt1,3,17.5\nt1,7,15.8\n",
+    );
+    let (sum, tox) = (dir.join("sum.csv"), dir.join("tox.csv"));
+    preclin([
+        "xenograft",
+        f.to_str().unwrap(),
+        "--control",
+        "V",
+        "--body-weight",
+        bw.to_str().unwrap(),
+        "--summary",
+        sum.to_str().unwrap(),
+        "--toxicity",
+        tox.to_str().unwrap(),
+    ])
+    .ok();
+    let t = Csv::read(&tox);
+    let r = t.find(&["mouse"], &["t1"]);
+    assert_rel(t.num(r, "nadir_percent_change"), -21.0, 1e-12, "nadir");
+    assert_eq!(t.num(r, "first_day_loss_over_15"), 7.0); // day 3: −12.5 %
+    assert_eq!(t.num(r, "first_day_loss_over_20"), 7.0);
+    let s = Csv::read(&sum);
+    let r = s.find(&["group", "day"], &["V", "7"]);
+    assert_rel(s.num(r, "mean_bw_percent_change"), 2.5, 1e-12, "bw curve");
+    // A day with weights only: no volume summary, the weight curve point.
+    let r = s.find(&["group", "day"], &["D", "3"]);
+    assert_eq!((s.cell(r, "n"), s.cell(r, "mean_volume")), ("0", ""));
+    assert_rel(s.num(r, "mean_bw_percent_change"), -12.5, 1e-12, "bw day 3");
+    let bad = dir.write("bw2.csv", "mouse,day,body_weight\nzz,0,20\n");
+    let e = preclin([
+        "xenograft",
+        f.to_str().unwrap(),
+        "--control",
+        "V",
+        "--body-weight",
+        bad.to_str().unwrap(),
+    ])
+    .user_error();
+    assert!(e.contains("bw2.csv, line 2") && e.contains("'zz'"), "{e}");
+}
+
+#[test]
 fn bad_input_names_the_row() {
     let dir = TempDir::new("xeno-bad");
     let two = dir.write(
