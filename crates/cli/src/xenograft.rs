@@ -367,6 +367,7 @@ pub fn run(a: XenograftArgs) -> anyhow::Result<()> {
         "dt_over_dc_percent",
         "tc_median_percent",
         "reduction_percent",
+        "fold_reduction",
         "regression_percent",
         "welch_t_log",
         "p_value_unadjusted",
@@ -406,6 +407,7 @@ pub fn run(a: XenograftArgs) -> anyhow::Result<()> {
             n(e.dt_over_dc_pct),
             n(e.tc_median_pct),
             n(e.reduction_pct),
+            n(e.fold_reduction),
             n(e.regression_pct),
             n(e.welch_t_log),
             n(e.welch_p_log),
@@ -601,7 +603,7 @@ pub fn run(a: XenograftArgs) -> anyhow::Result<()> {
         "volumes in mm3; day 0 = first day (wide invivoSyn tables are rebased to day - min(day)); V0 = each mouse's first volume; n = mice measured on the day",
         "tc_percent = 100 * mean T / mean C on the day; tgi_percent = the --tgi definition: groupmeans 100*(1 - (mean T_t - mean T_0)/(mean C_t - mean C_0)), deltatv 100*(1 - mean_T(V_t - V0)/mean_C(V_t - V0)) (invivoSyn), rtv 100*(1 - mean_T(V_t/V0)/mean_C(V_t/V0)) (invivoSyn RTV / CombPDX)",
         "p_value = Welch t test on ln(volume) vs control, Holm-adjusted over the treated groups (p_value_unadjusted before); welch_p_volume on the volume; mann_whitney_p two-sided; empty when undefined (e.g. a zero volume on the log scale)",
-        "reduction_percent = 100 - tc_percent; regression_percent = 100*(mean T_t - mean T_0)/mean T_0 when negative; mean_growth_rate = mean per-mouse OLS slope of ln V on day; mauc_ratio = invivoSyn mAUCr (median of AUC_T/AUC_C over all pairs)",
+        "reduction_percent = 100 - tc_percent; fold_reduction = mean C / mean T; regression_percent = 100*(mean T_t - mean T_0)/mean T_0 when negative; mean_growth_rate = mean per-mouse OLS slope of ln V on day; mauc_ratio = invivoSyn mAUCr (median of AUC_T/AUC_C over all pairs)",
         "mRECIST (Gao 2015, Xeva rules, best responses over day >= 10): n_cr/n_pr/n_sd/n_pd; regressions: complete = volume <= detection_limit, partial = volume <= 50% of V0, each at >= consecutive measurements after baseline",
     ];
     notes.push(&exit_note);

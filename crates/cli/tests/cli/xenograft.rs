@@ -211,6 +211,13 @@ fn tidy_caliper_table() {
         "TGI",
     );
     assert_rel(csv.num(1, "regression_percent"), -77.5, 1e-12, "regression");
+    assert_rel(
+        csv.num(1, "reduction_percent"),
+        100.0 - 100.0 * 72.0 / 1368.0,
+        1e-12,
+        "reduction",
+    );
+    assert_rel(csv.num(1, "fold_reduction"), 19.0, 1e-12, "fold");
     // A zero volume: no log-scale test, an empty cell (never NaN or 0).
     assert_eq!(csv.cell(1, "p_value"), "");
     assert_eq!(csv.cell(1, "n_exited_before"), "1");

@@ -12,7 +12,8 @@
 //!   `mean T_t` over present mice and `mean T₀` over all mice with a baseline
 //!   (the classic group-mean form); `dt_over_dc_pct = 100·ΔT/ΔC`.
 //! - `tc_mean_pct = 100·mean T_t/mean C_t`, `tc_median_pct` with medians;
-//!   `reduction_pct = 100 − tc_mean_pct` (% reduction of the mean vs control).
+//!   `reduction_pct = 100 − tc_mean_pct` (% reduction of the mean vs control);
+//!   `fold_reduction = mean C_t/mean T_t` ("3-fold decrease in tumour volume").
 //! - `regression_pct = 100·ΔT/mean T₀`, only when `ΔT < 0`.
 //! - Tests on the volumes of day t: Welch t on V and on ln V (Demidenko 2010:
 //!   log scale), Mann–Whitney on V; each family Holm-adjusted over the
@@ -205,6 +206,8 @@ pub struct GroupEfficacy {
     pub tc_median_pct: Option<f64>,
     /// `100 − T/C` (% reduction of the mean volume vs control).
     pub reduction_pct: Option<f64>,
+    /// `mean C / mean T` ("n-fold decrease in tumour volume").
+    pub fold_reduction: Option<f64>,
     /// `100·ΔT/mean T₀` when `ΔT < 0`.
     pub regression_pct: Option<f64>,
     /// Welch t statistic on V (T − C).
@@ -431,6 +434,7 @@ pub fn efficacy(
             tc_mean_pct: ratio(mean, c_mean).map(|r| 100.0 * r),
             tc_median_pct: ratio(s.median, c_median).map(|r| 100.0 * r),
             reduction_pct: ratio(mean, c_mean).map(|r| 100.0 * (1.0 - r)),
+            fold_reduction: ratio(c_mean, mean),
             regression_pct: dt
                 .filter(|&d| d < 0.0)
                 .and_then(|d| ratio(Some(d), mean_v0))
