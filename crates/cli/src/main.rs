@@ -20,6 +20,7 @@ mod input;
 mod markers;
 mod provenance;
 mod qpcr;
+mod randomize;
 mod resistance;
 mod survival;
 mod synergy;
@@ -27,6 +28,7 @@ mod synergy_input;
 mod synergy_invivo;
 mod table_out;
 mod viability;
+mod xenograft;
 
 use std::process::ExitCode;
 
@@ -77,6 +79,11 @@ enum Command {
     Gate(gate::GateArgs),
     /// Marker positivity against a control, per sample and marker.
     Markers(markers::MarkersArgs),
+    /// Xenograft tumour growth: TGI, T/C, regressions, mRECIST, growth
+    /// rates, tests vs control, exits, body weight, figures.
+    Xenograft(Box<xenograft::XenograftArgs>),
+    /// Seeded balanced assignment of tumour-bearing mice to treatment groups.
+    Randomize(randomize::RandomizeArgs),
     /// Throughput benchmarks.
     Bench(bench::BenchArgs),
 }
@@ -99,6 +106,8 @@ fn main() -> ExitCode {
         Command::Fcs(a) => fcs::run(a),
         Command::Gate(a) => gate::run(a),
         Command::Markers(a) => markers::run(a),
+        Command::Xenograft(a) => xenograft::run(*a),
+        Command::Randomize(a) => randomize::run(a),
         Command::Bench(a) => bench::run(a),
     };
     match result {

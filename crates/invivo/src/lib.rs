@@ -9,5 +9,7 @@
 //! depends on `report` or `cli`.
 
 pub mod engraftment;
+pub mod randomize;
 pub mod simulate;
 pub mod synergy;
+pub mod xenograft;

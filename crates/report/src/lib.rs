@@ -16,7 +16,8 @@
 //!   ticks and a number-at-risk table ([`figures::km`]), and the
 //!   cytometry figures ([`figures::cytometry`]:
 //!   2-D density / dot plots with gates, histograms with a positivity threshold, on transformed
-//!   axes).
+//!   axes), and the xenograft figures: growth curves (mean ± SEM per group, per-mouse spaghetti;
+//!   [`figures::growth`]) and the best-response waterfall ([`figures::waterfall`]).
 //! - [`html`]: the one-file HTML report (inline CSS and SVG, table of contents, provenance
 //!   footer), rendered from an embedded minijinja template.
 //! - [`palette`]: colour-blind-safe colours: Okabe–Ito for series, ColorBrewer RdBu (diverging)

@@ -18,6 +18,7 @@
 //! | [`engraftment`] | `preclin engraftment` (tidy %, counts, the flow engine's summary, side outputs, errors) |
 //! | [`survival`] | `preclin survival` on R's `aml` (medians, CIs, log-rank, HRs, Cox, curve, figure, errors) |
 //! | [`flow`] | `preclin fcs info/export`, `gate` (compliance memberships), `markers` |
+//! | [`xenograft`] | `preclin xenograft` (invivoSyn LS_1034 vs the reference CSVs, a tidy caliper table, figures, errors) and `preclin randomize` |
 
 mod cfu;
 mod common;
@@ -33,3 +34,4 @@ mod survival;
 mod synergy;
 mod synergy_invivo;
 mod viability;
+mod xenograft;

@@ -9,10 +9,12 @@ pub mod cytometry;
 pub mod dose_response;
 pub mod engraftment;
 pub mod fold_change;
+pub mod growth;
 pub mod heatmap;
 pub mod isobologram;
 pub mod km;
 mod layout;
+pub mod waterfall;
 
 use crate::svg::{Color, Style, Svg};
 
