@@ -277,7 +277,49 @@ pub fn generate() -> Vec<(String, String)> {
     let (cfu, cfu_truth) = cfu_files();
     files.insert("cfu.csv".into(), cfu);
     files.insert("cfu_truth.csv".into(), cfu_truth);
+    for (name, contents) in invivo_files() {
+        files.insert(name, contents);
+    }
     files.into_iter().collect()
+}
+
+/// Mice per group of the demo survival study.
+pub const SURVIVAL_MICE: usize = 10;
+
+/// Mice per group of the demo PDX engraftment study.
+pub const ENGRAFTMENT_MICE: usize = 8;
+
+/// The in vivo example files, from `preclin_invivo::simulate` with its demo
+/// seeds: the MV4;11 xenograft calipers (`xenograft.csv`, with body weight)
+/// and the mice taken off study (`xenograft_endpoints.csv`), the MLL-AF9
+/// survival table (`survival.csv`), the PDX engraftment table
+/// (`engraftment.csv`), each with its truth as JSON.
+fn invivo_files() -> Vec<(String, String)> {
+    use preclin_invivo::simulate::{
+        ENGRAFTMENT_SEED, SURVIVAL_SEED, XENOGRAFT_SEED, caliper_csv, engraftment_csv,
+        engraftment_study, humane_endpoints_csv, survival_csv, survival_study, xenograft_study,
+    };
+    let x = xenograft_study(XENOGRAFT_SEED);
+    let s = survival_study(SURVIVAL_SEED, SURVIVAL_MICE);
+    let e = engraftment_study(ENGRAFTMENT_SEED, ENGRAFTMENT_MICE);
+    vec![
+        ("xenograft.csv".into(), caliper_csv(&x.rows)),
+        (
+            "xenograft_endpoints.csv".into(),
+            humane_endpoints_csv(&x.humane_endpoints),
+        ),
+        ("xenograft_truth.json".into(), pretty_json(&x.truth)),
+        ("survival.csv".into(), survival_csv(&s.rows)),
+        ("survival_truth.json".into(), pretty_json(&s.truth)),
+        ("engraftment.csv".into(), engraftment_csv(&e.rows)),
+        ("engraftment_truth.json".into(), pretty_json(&e.truth)),
+    ]
+}
+
+/// Pretty JSON of a truth struct (serde_json, keys in declaration order),
+/// with a final newline.
+fn pretty_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).expect("truth structs serialise") + "\n"
 }
 
 /// Seed of the combination example (its own stream, so that the
