@@ -90,7 +90,27 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result = run_command(cli.command);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // A closed pipe (e.g. `preclin fit … | head`) is not an error.
+            if err.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs one parsed command (also used by `demo` to run the commands it
+/// shows in its report).
+fn run_command(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Fit(a) => fit::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Resistance(a) => resistance::run(a),
@@ -109,19 +129,5 @@ fn main() -> ExitCode {
         Command::Xenograft(a) => xenograft::run(*a),
         Command::Randomize(a) => randomize::run(a),
         Command::Bench(a) => bench::run(a),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            // A closed pipe (e.g. `preclin fit … | head`) is not an error.
-            if err.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("error: {err:#}");
-            ExitCode::from(2)
-        }
     }
 }

@@ -91,6 +91,11 @@ pub struct XenograftArgs {
     /// Mann–Whitney p-value rule.
     #[arg(long, value_enum, default_value_t = MwArg::R)]
     pub mann_whitney: MwArg,
+    /// Offset c of the log scale of the Welch test, ln(volume + c) in mm³
+    /// (default 0: the test is empty when a tumour has regressed to 0; 1 =
+    /// invivoSyn's ln(TV + 1)).
+    #[arg(long, default_value_t = 0.0, value_name = "C")]
+    pub log_offset: f64,
     /// Body weights in a second tidy file (`mouse,day,body_weight`).
     #[arg(long, value_name = "FILE")]
     pub body_weight: Option<PathBuf>,
@@ -330,6 +335,10 @@ pub fn run(a: XenograftArgs) -> anyhow::Result<()> {
     let metrics = all_mouse_metrics(&study, &mopts);
     let mut eopts = EfficacyOptions::new(&a.control);
     eopts.day = a.day;
+    if !(a.log_offset >= 0.0 && a.log_offset.is_finite()) {
+        bail!("--log-offset {}: must be a finite number ≥ 0", a.log_offset);
+    }
+    eopts.log_offset = a.log_offset;
     eopts.mann_whitney = match a.mann_whitney {
         MwArg::R => MannWhitneyRule::R,
         MwArg::Scipy => MannWhitneyRule::Scipy,
@@ -584,6 +593,7 @@ pub fn run(a: XenograftArgs) -> anyhow::Result<()> {
             ("detection_limit".into(), format!("{}", a.detection_limit)),
             ("consecutive".into(), format!("{}", a.consecutive)),
             ("endpoint".into(), format!("{}", a.endpoint)),
+            ("log_offset".into(), format!("{}", a.log_offset)),
             (
                 "mann_whitney".into(),
                 match a.mann_whitney {
@@ -602,7 +612,7 @@ pub fn run(a: XenograftArgs) -> anyhow::Result<()> {
     let mut notes: Vec<&str> = vec![
         "volumes in mm3; day 0 = first day (wide invivoSyn tables are rebased to day - min(day)); V0 = each mouse's first volume; n = mice measured on the day",
         "tc_percent = 100 * mean T / mean C on the day; tgi_percent = the --tgi definition: groupmeans 100*(1 - (mean T_t - mean T_0)/(mean C_t - mean C_0)), deltatv 100*(1 - mean_T(V_t - V0)/mean_C(V_t - V0)) (invivoSyn), rtv 100*(1 - mean_T(V_t/V0)/mean_C(V_t/V0)) (invivoSyn RTV / CombPDX)",
-        "p_value = Welch t test on ln(volume) vs control, Holm-adjusted over the treated groups (p_value_unadjusted before); welch_p_volume on the volume; mann_whitney_p two-sided; empty when undefined (e.g. a zero volume on the log scale)",
+        "p_value = Welch t test on ln(volume + log_offset) vs control, Holm-adjusted over the treated groups (p_value_unadjusted before); welch_p_volume on the volume; mann_whitney_p two-sided; empty when undefined (e.g. a zero volume on the log scale)",
         "reduction_percent = 100 - tc_percent; fold_reduction = mean C / mean T; regression_percent = 100*(mean T_t - mean T_0)/mean T_0 when negative; mean_growth_rate = mean per-mouse OLS slope of ln V on day; mauc_ratio = invivoSyn mAUCr (median of AUC_T/AUC_C over all pairs)",
         "mRECIST (Gao 2015, Xeva rules, best responses over day >= 10): n_cr/n_pr/n_sd/n_pd; regressions: complete = volume <= detection_limit, partial = volume <= 50% of V0, each at >= consecutive measurements after baseline",
     ];

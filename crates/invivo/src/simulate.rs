@@ -272,6 +272,24 @@ pub fn caliper_csv(rows: &[CaliperRow]) -> String {
     s
 }
 
+/// CSV `mouse,group,day,length,width,body_weight,exit` of the visits, the
+/// reason of a humane endpoint in the `exit` column of the mouse's last
+/// visit (the layout `preclin xenograft` reads exits from).
+pub fn caliper_csv_with_exits(rows: &[CaliperRow], exits: &[HumaneEndpoint]) -> String {
+    let mut s = String::from("mouse,group,day,length,width,body_weight,exit\n");
+    for r in rows {
+        let exit = exits
+            .iter()
+            .find(|e| e.mouse == r.mouse && e.group == r.group && e.day == r.day)
+            .map_or("", |e| e.reason.as_str());
+        s.push_str(&format!(
+            "{},{},{},{:.1},{:.1},{:.1},{}\n",
+            r.mouse, r.group, r.day, r.length, r.width, r.body_weight, exit
+        ));
+    }
+    s
+}
+
 /// CSV `mouse,group,day,reason` of the humane endpoints.
 pub fn humane_endpoints_csv(rows: &[HumaneEndpoint]) -> String {
     let mut s = String::from("mouse,group,day,reason\n");

@@ -290,20 +290,24 @@ pub const SURVIVAL_MICE: usize = 10;
 pub const ENGRAFTMENT_MICE: usize = 8;
 
 /// The in vivo example files, from `preclin_invivo::simulate` with its demo
-/// seeds: the MV4;11 xenograft calipers (`xenograft.csv`, with body weight)
-/// and the mice taken off study (`xenograft_endpoints.csv`), the MLL-AF9
+/// seeds: the MV4;11 xenograft calipers (`xenograft.csv`, with body weight
+/// and the humane endpoints in its `exit` column, also listed in
+/// `xenograft_endpoints.csv`), the MLL-AF9
 /// survival table (`survival.csv`), the PDX engraftment table
 /// (`engraftment.csv`), each with its truth as JSON.
 fn invivo_files() -> Vec<(String, String)> {
     use preclin_invivo::simulate::{
-        ENGRAFTMENT_SEED, SURVIVAL_SEED, XENOGRAFT_SEED, caliper_csv, engraftment_csv,
+        ENGRAFTMENT_SEED, SURVIVAL_SEED, XENOGRAFT_SEED, caliper_csv_with_exits, engraftment_csv,
         engraftment_study, humane_endpoints_csv, survival_csv, survival_study, xenograft_study,
     };
     let x = xenograft_study(XENOGRAFT_SEED);
     let s = survival_study(SURVIVAL_SEED, SURVIVAL_MICE);
     let e = engraftment_study(ENGRAFTMENT_SEED, ENGRAFTMENT_MICE);
     vec![
-        ("xenograft.csv".into(), caliper_csv(&x.rows)),
+        (
+            "xenograft.csv".into(),
+            caliper_csv_with_exits(&x.rows, &x.humane_endpoints),
+        ),
         (
             "xenograft_endpoints.csv".into(),
             humane_endpoints_csv(&x.humane_endpoints),

@@ -6,6 +6,7 @@
 pub mod example;
 pub mod flow_example;
 mod flow_report;
+mod invivo_report;
 mod report;
 pub mod resistance_example;
 

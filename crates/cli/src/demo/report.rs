@@ -353,6 +353,7 @@ pub fn build(
     sections.extend(extra);
 
     sections.extend(super::flow_report::sections(example_dir, out, &fig_dir)?);
+    sections.extend(super::invivo_report::sections(example_dir, out, &fig_dir)?);
     for (_, _, run) in runs {
         for (p, h) in &run.provenance.inputs {
             let rel = Path::new(p)

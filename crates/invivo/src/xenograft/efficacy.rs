@@ -152,6 +152,11 @@ pub struct EfficacyOptions {
     pub eval_fraction: f64,
     /// Mann–Whitney p-value rule.
     pub mann_whitney: MannWhitneyRule,
+    /// Offset `c` of the log scale of the Welch test: ln(V + c). With the
+    /// default 0 the test is undefined (empty) when a volume is 0 (a
+    /// complete regression); `c = 1` (mm³) is the ln(TV + 1) scale invivoSyn
+    /// uses for its AUC, and keeps regressed tumours in the test.
+    pub log_offset: f64,
 }
 
 impl EfficacyOptions {
@@ -162,6 +167,7 @@ impl EfficacyOptions {
             day: None,
             eval_fraction: 0.8,
             mann_whitney: MannWhitneyRule::R,
+            log_offset: 0.0,
         }
     }
 }
@@ -218,7 +224,8 @@ pub struct GroupEfficacy {
     pub welch_p_holm: Option<f64>,
     /// Welch t on ln V.
     pub welch_t_log: Option<f64>,
-    /// Welch p on ln V (`None` if a volume is 0).
+    /// Welch p on ln(V + `log_offset`) (`None` if a volume is 0 and the
+    /// offset is 0).
     pub welch_p_log: Option<f64>,
     /// Welch p on ln V, Holm-adjusted.
     pub welch_p_log_holm: Option<f64>,
@@ -360,10 +367,11 @@ pub fn efficacy(
     let c_delta = desc::mean(&c.dv);
     let c_rtv = desc::mean(&c.rtv);
     let c_dgm = c_mean.zip(desc::mean(&c.v0)).map(|(a, b)| a - b);
+    let off = opts.log_offset;
     let c_log: Option<Vec<f64>> =
         c.v.iter()
-            .all(|&x| x > 0.0)
-            .then(|| c.v.iter().map(|x| x.ln()).collect());
+            .all(|&x| x + off > 0.0)
+            .then(|| c.v.iter().map(|x| (x + off).ln()).collect());
     let c_auc: Vec<f64> = metrics
         .iter()
         .filter(|m| &m.group == control)
@@ -397,8 +405,8 @@ pub fn efficacy(
             let w = ttest::welch(&t.v, &c.v);
             let wl = c_log.as_ref().and_then(|cl| {
                 t.v.iter()
-                    .all(|&x| x > 0.0)
-                    .then(|| t.v.iter().map(|x| x.ln()).collect::<Vec<f64>>())
+                    .all(|&x| x + off > 0.0)
+                    .then(|| t.v.iter().map(|x| (x + off).ln()).collect::<Vec<f64>>())
                     .and_then(|tl| ttest::welch(&tl, cl))
             });
             let mw = match opts.mann_whitney {
