@@ -15,7 +15,7 @@
 
 pub mod manifest;
 pub mod provenance;
-
+pub mod reference;
 pub mod store;
 
 pub use manifest::{Manifest, ManifestError};
