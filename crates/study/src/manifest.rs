@@ -369,6 +369,10 @@ pub struct Experiment {
     pub file_patterns: Vec<String>,
     /// The files the globs matched, sorted and deduplicated.
     pub files: Vec<PathBuf>,
+    /// Other input files its options name (layout, plate info, time-zero
+    /// plates, efficiency table, gating document, control FCS …), resolved
+    /// against the manifest's folder, in option order.
+    pub option_files: Vec<PathBuf>,
     /// Canonical names of the compounds it involves.
     pub compounds: Vec<String>,
     /// Canonical names of the cell lines / models it involves.
@@ -1148,6 +1152,7 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Manifest, Manif
         text,
         base_dir,
         diagnostics: Vec::new(),
+        option_files: Vec::new(),
     };
     let manifest = v.validate(raw, path);
     if v.diagnostics.is_empty() {
@@ -1166,6 +1171,8 @@ struct Validator<'a> {
     text: &'a str,
     base_dir: &'a Path,
     diagnostics: Vec<Diagnostic>,
+    /// Files named by the options of the experiment being validated.
+    option_files: Vec<PathBuf>,
 }
 
 impl Validator<'_> {
@@ -1455,11 +1462,13 @@ impl Validator<'_> {
             .iter()
             .filter_map(|c| self.cell_line_ref(m, c.get_ref(), c.span(), &context))
             .collect();
+        self.option_files.clear();
         let options = self.options(kind, raw.options, raw.kind.span(), m, &context)?;
         Some(Experiment {
             name,
             kind,
             description: raw.description,
+            option_files: std::mem::take(&mut self.option_files),
             file_patterns: raw
                 .files
                 .into_inner()
@@ -1499,7 +1508,9 @@ impl Validator<'_> {
     /// Check a path option: it must name an existing file.
     fn file_option(&mut self, path: &Path, key: &str, span: Range<usize>, context: &str) {
         let full = self.base_dir.join(path);
-        if !full.is_file() {
+        if full.is_file() {
+            self.option_files.push(full);
+        } else {
             self.at(
                 span,
                 format!(
@@ -1535,7 +1546,8 @@ impl Validator<'_> {
                 }
                 for g in o.time_zero.clone() {
                     let spanned = Spanned::new(span.clone(), g);
-                    self.expand(&spanned, &format!("time_zero of {context}"));
+                    let files = self.expand(&spanned, &format!("time_zero of {context}"));
+                    self.option_files.extend(files);
                 }
                 let mut normal = Vec::new();
                 for n in &o.normal_lines {
@@ -1672,6 +1684,15 @@ fn display_dir(dir: &Path) -> String {
         ".".to_string()
     } else {
         dir.display().to_string()
+    }
+}
+
+impl Experiment {
+    /// Every input file: the matched files, then the option files.
+    pub fn input_files(&self) -> Vec<PathBuf> {
+        let mut v = self.files.clone();
+        v.extend(self.option_files.iter().cloned());
+        v
     }
 }
 

@@ -49,8 +49,8 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::manifest::{Manifest, name_key};
-use crate::provenance::{Timestamp, sha256_hex};
+use crate::manifest::{Experiment, Manifest, name_key};
+use crate::provenance::{PRECLIN_VERSION, Timestamp, sha256_file, sha256_hex};
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -324,6 +324,17 @@ pub struct ExperimentRecord {
     pub options: Value,
 }
 
+impl ExperimentRecord {
+    /// The record of a manifest experiment (options as JSON).
+    pub fn from_experiment(e: &Experiment) -> ExperimentRecord {
+        ExperimentRecord {
+            name: e.name.clone(),
+            kind: e.kind.as_str().to_string(),
+            options: e.options.to_json(),
+        }
+    }
+}
+
 /// An input file of a run.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct InputFile {
@@ -346,6 +357,39 @@ pub struct Provenance {
     pub seeds: BTreeMap<String, u64>,
     /// Time of the run ([`Timestamp::now`] honours `SOURCE_DATE_EPOCH`).
     pub time: Timestamp,
+}
+
+impl Provenance {
+    /// The provenance of analysing `e` of manifest `m` now: every input
+    /// file ([`Experiment::input_files`]) with its SHA-256, paths relative to
+    /// the manifest's folder (`/`-separated); the options as JSON; `seeds`;
+    /// the time from [`Timestamp::now`].
+    pub fn for_experiment(
+        m: &Manifest,
+        e: &Experiment,
+        seeds: BTreeMap<String, u64>,
+    ) -> std::io::Result<Provenance> {
+        let mut inputs = Vec::new();
+        for f in e.input_files() {
+            let sha256 = sha256_file(&f).map_err(|err| {
+                std::io::Error::new(err.kind(), format!("{}: {err}", f.display()))
+            })?;
+            let rel = f.strip_prefix(&m.base_dir).unwrap_or(&f);
+            let path = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            inputs.push(InputFile { path, sha256 });
+        }
+        Ok(Provenance {
+            preclin_version: PRECLIN_VERSION.to_string(),
+            inputs,
+            options: e.options.to_json(),
+            seeds,
+            time: Timestamp::now(),
+        })
+    }
 }
 
 /// One raw tidy input row.

@@ -235,6 +235,44 @@ fn full_study_parses() {
     // options serialise for provenance
     let j = m.experiments[3].options.to_json();
     assert_eq!(j["undetected"], serde_json::json!(40.0));
+    // option files are inputs too
+    let rel = |e: &manifest::Experiment| -> Vec<String> {
+        e.input_files()
+            .iter()
+            .map(|p| {
+                p.strip_prefix(&dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .collect()
+    };
+    assert_eq!(
+        rel(&m.experiments[0]),
+        vec![
+            "plates/p1.csv",
+            "plates/p2.csv",
+            "layout.csv",
+            "plates/t0.csv"
+        ]
+    );
+    assert_eq!(
+        rel(&m.experiments[5]),
+        vec!["flow/s1.fcs", "gates.xml", "flow/ctrl.fcs"]
+    );
+    // provenance of an experiment: relative paths, SHA-256 of each input
+    let prov =
+        preclin_study::store::Provenance::for_experiment(&m, &m.experiments[4], Default::default())
+            .unwrap();
+    assert_eq!(prov.inputs.len(), 1);
+    assert_eq!(prov.inputs[0].path, "cfu.csv");
+    assert_eq!(
+        prov.inputs[0].sha256,
+        preclin_study::provenance::sha256_hex(b"x\n")
+    );
+    assert_eq!(prov.options["control"], serde_json::json!("DMSO"));
+    let rec = preclin_study::store::ExperimentRecord::from_experiment(&m.experiments[4]);
+    assert_eq!(rec.kind, "cfu");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
