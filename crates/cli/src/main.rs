@@ -8,6 +8,8 @@ mod bench;
 mod bench_fcs;
 mod cfu;
 mod compare;
+mod compounds;
+mod db;
 mod demo;
 mod fcs;
 mod fit;
@@ -66,6 +68,11 @@ enum Command {
     Gate(gate::GateArgs),
     /// Marker positivity against a control, per sample and marker.
     Markers(markers::MarkersArgs),
+    /// The reference compound table: list, search, add your rows, set a
+    /// measured potency beside the published values.
+    Compounds(compounds::CompoundsArgs),
+    /// The study store (SQLite): `db list`, `db show`, `db export`, `db query`.
+    Db(db::DbArgs),
     /// Throughput benchmarks.
     Bench(bench::BenchArgs),
 }
@@ -85,6 +92,8 @@ fn main() -> ExitCode {
         Command::Fcs(a) => fcs::run(a),
         Command::Gate(a) => gate::run(a),
         Command::Markers(a) => markers::run(a),
+        Command::Compounds(a) => compounds::run(a),
+        Command::Db(a) => db::run(a),
         Command::Bench(a) => bench::run(a),
     };
     match result {

@@ -15,6 +15,7 @@
 //! | [`qpcr`] | `preclin qpcr` (pcr's examples, RDML, instrument exports, XLSX, tests, errors), `qpcr efficiency`, `qpcr genorm`, `preclin rdml` |
 //! | [`cfu`] | `preclin cfu` (summaries, tests, rounds, errors) |
 //! | [`flow`] | `preclin fcs info/export`, `gate` (compliance memberships), `markers` |
+//! | [`study`] | `preclin compounds` (reference table, user rows, measured vs published) and `preclin db list/show/export/query` |
 
 mod cfu;
 mod common;
@@ -25,5 +26,6 @@ mod fit;
 mod flow;
 mod grouping;
 mod qpcr;
+mod study;
 mod synergy;
 mod viability;
