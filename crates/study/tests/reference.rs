@@ -350,3 +350,69 @@ fn user_rows_extend_the_table() {
     assert_eq!(err.to_string(), "nosrc.csv:3: the source cell is empty");
     assert_eq!(t.rows.len(), n0 + 1);
 }
+
+/// The agreement rule on simulated measurements with known truth: a
+/// log-normal GI50 estimate with SE 0.25 on the ln scale and its 95 % CI
+/// `exp(ln x ± 1.96·0.25)` (seed 20261121, Xoshiro256++).
+///
+/// - Truth inside the published range (MI-503 in MV4;11, ≈ 250–570 nM):
+///   the CI covers the truth in ~95 % of experiments, and whenever it does
+///   it overlaps the range, so "agrees" must occur in ≥ 95 % (it is higher,
+///   since a CI can miss the truth and still overlap the range).
+/// - Truth 3-fold above the range's top (1710 nM): "less potent" must be
+///   the usual verdict (its rate is the power of the rule).
+#[test]
+fn agreement_rule_on_simulated_measurements() {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Normal};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    let t = ReferenceTable::bundled();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(20_261_121);
+    let se = 0.25;
+    let noise = Normal::new(0.0, se).unwrap();
+    let n = 4000;
+    let mut rates = Vec::new();
+    for truth in [400.0_f64, 250.0, 570.0, 1710.0] {
+        let (mut agree, mut less, mut covered) = (0, 0, 0);
+        for _ in 0..n {
+            let est = truth.ln() + noise.sample(&mut rng);
+            let (lo, hi) = ((est - 1.959964 * se).exp(), (est + 1.959964 * se).exp());
+            if lo <= truth && truth <= hi {
+                covered += 1;
+            }
+            let c = compare_potency(
+                &t,
+                &measured(&["MI-503"], &["MV4;11"], "GI50", est.exp(), Some((lo, hi))),
+            );
+            match c[0].verdict {
+                Verdict::Agrees => agree += 1,
+                Verdict::LessPotent { .. } => less += 1,
+                _ => {}
+            }
+        }
+        rates.push((
+            truth,
+            covered as f64 / n as f64,
+            agree as f64 / n as f64,
+            less as f64 / n as f64,
+        ));
+    }
+    for &(truth, coverage, agree, _) in &rates[..3] {
+        // the interval itself covers ~95 % (binomial SE 0.0034)
+        assert!(
+            (coverage - 0.95).abs() < 0.015,
+            "truth {truth}: coverage {coverage}"
+        );
+        assert!(
+            agree >= coverage - 1e-12,
+            "truth {truth}: agree {agree} < coverage {coverage}"
+        );
+        assert!(agree >= 0.95, "truth {truth}: agree {agree}");
+    }
+    let (_, _, agree, less) = rates[3];
+    // 3-fold above the range: ln(1710/570) = 1.10 = 4.4 SE, the CI's lower end
+    // is above 570 whenever the estimate exceeds 570·e^{0.49}: P ≈ Φ((1.10−0.49)/0.25) ≈ 0.99
+    assert!(less > 0.97, "less potent {less}");
+    assert!(agree < 0.03, "agree {agree}");
+}
