@@ -470,3 +470,25 @@ fn location_counts_characters() {
         Location { line: 2, column: 5 }
     );
 }
+
+#[test]
+fn qpcr_undetected_drop_or_cq() {
+    let dir = study_dir();
+    let m = |u: &str| {
+        format!(
+            "[study]\nname = \"x\"\n[[experiments]]\nname = \"q\"\nkind = \"qpcr\"\nfiles = [\"cq.csv\"]\noptions = {{ reference = [\"ACTB\"], control = \"DMSO\"{u} }}\n"
+        )
+    };
+    let get = |text: String| match parse(&text, &dir).unwrap().experiments[0].options.clone() {
+        ExperimentOptions::Qpcr(o) => o.undetected,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(get(m("")), Undetected::Drop);
+    assert_eq!(get(m(", undetected = \"drop\"")), Undetected::Drop);
+    assert_eq!(get(m(", undetected = 38.5")), Undetected::Cq(38.5));
+    let e = parse(&m(", undetected = \"keep\""), &dir).unwrap_err();
+    assert_eq!(e.diagnostics()[0].location.unwrap().line, 7);
+    let j = serde_json::to_value(Undetected::Drop).unwrap();
+    assert_eq!(j, serde_json::json!("drop"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
