@@ -8,6 +8,8 @@ mod bench;
 mod bench_fcs;
 mod cfu;
 mod compare;
+mod compounds;
+mod db;
 mod demo;
 mod engraftment;
 mod fcs;
@@ -84,6 +86,11 @@ enum Command {
     Xenograft(Box<xenograft::XenograftArgs>),
     /// Seeded balanced assignment of tumour-bearing mice to treatment groups.
     Randomize(randomize::RandomizeArgs),
+    /// The reference compound table: list, search, add your rows, set a
+    /// measured potency beside the published values.
+    Compounds(compounds::CompoundsArgs),
+    /// The study store (SQLite): `db list`, `db show`, `db export`, `db query`.
+    Db(db::DbArgs),
     /// Throughput benchmarks.
     Bench(bench::BenchArgs),
 }
@@ -128,6 +135,8 @@ fn run_command(command: Command) -> anyhow::Result<()> {
         Command::Markers(a) => markers::run(a),
         Command::Xenograft(a) => xenograft::run(*a),
         Command::Randomize(a) => randomize::run(a),
+        Command::Compounds(a) => compounds::run(a),
+        Command::Db(a) => db::run(a),
         Command::Bench(a) => bench::run(a),
     }
 }

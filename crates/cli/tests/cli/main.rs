@@ -19,6 +19,7 @@
 //! | [`survival`] | `preclin survival` on R's `aml` (medians, CIs, log-rank, HRs, Cox, curve, figure, errors) |
 //! | [`flow`] | `preclin fcs info/export`, `gate` (compliance memberships), `markers` |
 //! | [`xenograft`] | `preclin xenograft` (invivoSyn LS_1034 vs the reference CSVs, a tidy caliper table, figures, errors) and `preclin randomize` |
+//! | [`study`] | `preclin compounds` (reference table, user rows, measured vs published) and `preclin db list/show/export/query` |
 
 mod cfu;
 mod common;
@@ -30,6 +31,7 @@ mod fit;
 mod flow;
 mod grouping;
 mod qpcr;
+mod study;
 mod survival;
 mod synergy;
 mod synergy_invivo;
