@@ -29,6 +29,7 @@ use crate::fit_table::Cell;
 use crate::provenance::{Provenance, sha256_file};
 use crate::qpcr::OutArgs;
 use crate::table_out::{OutTable, n, t, write_main, write_side};
+use preclin_invivo::xenograft::mixed::{MixedOptions, mixed_model};
 
 /// Which TGI fills `tgi_percent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -96,6 +97,12 @@ pub struct XenograftArgs {
     /// invivoSyn's ln(TV + 1)).
     #[arg(long, default_value_t = 0.0, value_name = "C")]
     pub log_offset: f64,
+    /// Linear mixed model of ln(volume + --log-offset) with a random
+    /// intercept and slope per mouse (REML): per group the mean growth rate
+    /// and the treatment × time contrast vs control (t test, Holm), and the
+    /// joint F test, as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub mixed: Option<PathBuf>,
     /// Body weights in a second tidy file (`mouse,day,body_weight`).
     #[arg(long, value_name = "FILE")]
     pub body_weight: Option<PathBuf>,
@@ -640,6 +647,72 @@ pub fn run(a: XenograftArgs) -> anyhow::Result<()> {
     )?;
     if let Some(p) = &a.per_mouse {
         write_side(p, &pm, a.out.digits)?;
+    }
+    if let Some(p) = &a.mixed {
+        let mut mo = MixedOptions::new(&a.control);
+        mo.log_offset = a.log_offset;
+        let m = mixed_model(&study, &mo).map_err(|e| anyhow!("{}: {e}", p.display()))?;
+        let mut tab = OutTable::new(&[
+            "group",
+            "mice",
+            "rate",
+            "rate_se",
+            "rate_difference",
+            "difference_se",
+            "difference_lower",
+            "difference_upper",
+            "t",
+            "df",
+            "p_value",
+            "p_holm",
+            "interaction_f",
+            "interaction_df1",
+            "interaction_df2",
+            "interaction_p",
+            "sigma2",
+            "random_sd_intercept",
+            "random_sd_slope",
+            "loglik_reml",
+            "n_obs",
+            "excluded",
+            "converged",
+            "singular",
+            "log_offset",
+        ]);
+        let (f, d1, d2, fp) = match m.interaction {
+            Some((f, d1, d2, fp)) => (Some(f), Some(d1), Some(d2), Some(fp)),
+            None => (None, None, None, None),
+        };
+        for g in &m.groups {
+            tab.rows.push(vec![
+                t(&g.group),
+                n(Some(g.mice as f64)),
+                n(Some(g.rate)),
+                n(Some(g.rate_se)),
+                n(g.rate_difference),
+                n(g.difference_se),
+                n(g.difference_lower),
+                n(g.difference_upper),
+                n(g.t),
+                n(g.df),
+                n(g.p),
+                n(g.p_holm),
+                n(f),
+                n(d1),
+                n(d2),
+                n(fp),
+                n(Some(m.sigma2)),
+                n(m.random_sd.first().copied()),
+                n(m.random_sd.get(1).copied()),
+                n(Some(m.loglik)),
+                n(Some(m.n_obs as f64)),
+                n(Some(m.excluded as f64)),
+                t(m.converged.to_string()),
+                t(m.singular.to_string()),
+                n(Some(m.log_offset)),
+            ]);
+        }
+        write_side(p, &tab, a.out.digits)?;
     }
     if let Some(p) = &a.exits {
         write_side(p, &ex, a.out.digits)?;

@@ -140,6 +140,7 @@ fn xenograft_section(dir: &Path, iv: &Path, fig_dir: &Path) -> anyhow::Result<Se
         iv.join("xenograft_exits.csv"),
         iv.join("xenograft_toxicity.csv"),
     );
+    let mixed = iv.join("xenograft_mixed_model.csv");
     preclin(
         &[
             "xenograft",
@@ -156,6 +157,8 @@ fn xenograft_section(dir: &Path, iv: &Path, fig_dir: &Path) -> anyhow::Result<Se
             &s(&exits),
             "--toxicity",
             &s(&tox),
+            "--mixed",
+            &s(&mixed),
             "--figure-growth",
             &s(&growth),
             "--figure-waterfall",
@@ -169,6 +172,7 @@ fn xenograft_section(dir: &Path, iv: &Path, fig_dir: &Path) -> anyhow::Result<Se
     let pm = Csv::read(&per_mouse)?;
     let ex = Csv::read(&exits)?;
     let tx = Csv::read(&tox)?;
+    let mm = Csv::read(&mixed)?;
     let t = truth(dir, "xenograft_truth.json")?;
     let expected = pairs(&t["expected_ratio_day28"]);
 
@@ -205,6 +209,26 @@ fn xenograft_section(dir: &Path, iv: &Path, fig_dir: &Path) -> anyhow::Result<Se
         let n_mice = pm.find(&[("group", &g)]).len();
         let surv = tte_s.find(&[("group", &g)]);
         let ratio_truth = expected.get(&g).and_then(|v| v.first().copied());
+        let lmm = mm.find(&[("group", &g)]);
+        let lmm_cell = lmm
+            .first()
+            .map(|x| {
+                if x.get("rate_difference").is_some_and(|v| v.is_empty()) {
+                    format!("rate {} /day", sig(num(x, "rate"), 3))
+                } else {
+                    format!(
+                        "{}; p {}",
+                        with_ci(
+                            num(x, "rate_difference"),
+                            num(x, "difference_lower"),
+                            num(x, "difference_upper"),
+                            2
+                        ),
+                        sig(num(x, "p_holm"), 2)
+                    )
+                }
+            })
+            .unwrap_or_default();
         rows.push(vec![
             g.clone(),
             r["n"].clone(),
@@ -219,6 +243,7 @@ fn xenograft_section(dir: &Path, iv: &Path, fig_dir: &Path) -> anyhow::Result<Se
             sig(num(r, "tgi_percent"), 4),
             format!("{complete} / {partial} of {n_mice}"),
             sig(num(r, "p_value"), 2),
+            lmm_cell,
             surv.first()
                 .map(|x| {
                     with_ci(
@@ -296,13 +321,14 @@ fn xenograft_section(dir: &Path, iv: &Path, fig_dir: &Path) -> anyhow::Result<Se
             headers: [
                 "group", "n", "volume mm³, mean ± SEM", "T/C (%)", "reduction (%)", "fold smaller",
                 "TGI (%)", "regressions complete / partial", "p (Welch, ln(V+1), Holm)",
+                "growth rate vs vehicle, mixed model (95% CI); p (Holm)",
                 "median days to 1000 mm³ (95% CI)", "truth: expected day-28 ratio",
             ]
             .map(String::from)
             .to_vec(),
             rows,
             notes: vec![
-                "T/C = 100 · mean T / mean C at the day; reduction = 100 − T/C; fold smaller = mean C / mean T; TGI = 100 · (1 − ΔT/ΔC) on group means, Δ from day 0 (TGI > 100 % = regression of the group mean). Regressions per mouse: complete = volume 0 (not palpable) at ≥ 2 consecutive measurements, partial = ≤ 50 % of the starting volume. p: Welch t test on ln(volume + 1 mm³) against vehicle (the +1 keeps regressed tumours in the test), Holm over the two treated groups. Medians of time to 1000 mm³: Kaplan–Meier with R's log CI; — = not reached.".into(),
+                "T/C = 100 · mean T / mean C at the day; reduction = 100 − T/C; fold smaller = mean C / mean T; TGI = 100 · (1 − ΔT/ΔC) on group means, Δ from day 0 (TGI > 100 % = regression of the group mean). Regressions per mouse: complete = volume 0 (not palpable) at ≥ 2 consecutive measurements, partial = ≤ 50 % of the starting volume. p: Welch t test on ln(volume + 1 mm³) against vehicle (the +1 keeps regressed tumours in the test), Holm over the two treated groups. Mixed model: ln(V + 1) over all days with a random intercept and slope per mouse (REML); the difference of mean growth rates (ln units per day) from vehicle is the treatment × time contrast, t test with between/within df, Holm (invivo/xenograft_mixed_model.csv). Medians of time to 1000 mm³: Kaplan–Meier with R's log CI; — = not reached.".into(),
             ],
         }],
         figures: vec![

@@ -25,6 +25,7 @@
 //! ```
 
 pub mod efficacy;
+pub mod mixed;
 pub mod model;
 pub mod mouse;
 pub mod toxicity;
