@@ -173,64 +173,11 @@ pub(crate) fn check_group(what: &str, time: &[f64], event: &[bool]) -> Result<()
     Ok(())
 }
 
-/// Symmetric eigen-decomposition by cyclic Jacobi rotations (Golub & Van
-/// Loan §8.5) of the row-major `k×k` matrix `a`: eigenvalues and row-major
-/// eigenvectors (column `j` belongs to eigenvalue `j`).
-fn jacobi_eigen(a: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut m = a.to_vec();
-    let mut v = vec![0.0; k * k];
-    for i in 0..k {
-        v[i * k + i] = 1.0;
-    }
-    for _sweep in 0..100 {
-        let off: f64 = (0..k)
-            .flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j)))
-            .map(|(i, j)| m[i * k + j] * m[i * k + j])
-            .sum();
-        let diag: f64 = (0..k).map(|i| m[i * k + i] * m[i * k + i]).sum();
-        if off <= 1e-30 * diag.max(1e-300) {
-            break;
-        }
-        for p in 0..k {
-            for q in p + 1..k {
-                let apq = m[p * k + q];
-                if apq == 0.0 {
-                    continue;
-                }
-                let theta = (m[q * k + q] - m[p * k + p]) / (2.0 * apq);
-                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
-                let t = if theta == 0.0 { 1.0 } else { t };
-                let c = 1.0 / (t * t + 1.0).sqrt();
-                let s = t * c;
-                for r in 0..k {
-                    let arp = m[r * k + p];
-                    let arq = m[r * k + q];
-                    m[r * k + p] = c * arp - s * arq;
-                    m[r * k + q] = s * arp + c * arq;
-                }
-                for r in 0..k {
-                    let apr = m[p * k + r];
-                    let aqr = m[q * k + r];
-                    m[p * k + r] = c * apr - s * aqr;
-                    m[q * k + r] = s * apr + c * aqr;
-                }
-                for r in 0..k {
-                    let vrp = v[r * k + p];
-                    let vrq = v[r * k + q];
-                    v[r * k + p] = c * vrp - s * vrq;
-                    v[r * k + q] = s * vrp + c * vrq;
-                }
-            }
-        }
-    }
-    ((0..k).map(|i| m[i * k + i]).collect(), v)
-}
-
 /// Quadratic form `uᵀ V⁺ u` with the Moore–Penrose generalized inverse of
 /// the symmetric matrix `V` (eigenvalues below `1e-10·max` treated as 0), and
 /// the rank of `V`.
 pub(crate) fn ginv_quadratic(u: &[f64], v: &[f64], k: usize) -> (f64, usize) {
-    let (vals, vecs) = jacobi_eigen(v, k);
+    let (vals, vecs) = crate::linalg::sym_eigen(v, k);
     let vmax = vals.iter().fold(0.0_f64, |a, &b| a.max(b.abs()));
     let mut q = 0.0;
     let mut rank = 0;
@@ -244,48 +191,9 @@ pub(crate) fn ginv_quadratic(u: &[f64], v: &[f64], k: usize) -> (f64, usize) {
     (q, rank)
 }
 
-/// Inverse of a symmetric positive definite row-major `p×p` matrix by
-/// Cholesky; `None` when not positive definite.
-pub(crate) fn spd_inverse(a: &[f64], p: usize) -> Option<Vec<f64>> {
-    let mut l = vec![0.0; p * p];
-    let scale = (0..p).fold(0.0_f64, |m, i| m.max(a[i * p + i].abs()));
-    for i in 0..p {
-        for j in 0..=i {
-            let mut s = a[i * p + j];
-            for k in 0..j {
-                s -= l[i * p + k] * l[j * p + k];
-            }
-            if i == j {
-                if !(s > 1e-13 * scale) {
-                    return None;
-                }
-                l[i * p + i] = s.sqrt();
-            } else {
-                l[i * p + j] = s / l[j * p + j];
-            }
-        }
-    }
-    // Solve L Lᵀ X = I column by column.
-    let mut inv = vec![0.0; p * p];
-    for c in 0..p {
-        let mut y = vec![0.0; p];
-        for i in 0..p {
-            let mut s = if i == c { 1.0 } else { 0.0 };
-            for k in 0..i {
-                s -= l[i * p + k] * y[k];
-            }
-            y[i] = s / l[i * p + i];
-        }
-        for i in (0..p).rev() {
-            let mut s = y[i];
-            for k in i + 1..p {
-                s -= l[k * p + i] * inv[k * p + c];
-            }
-            inv[i * p + c] = s / l[i * p + i];
-        }
-    }
-    Some(inv)
-}
+/// Inverse of a symmetric positive definite matrix (Cholesky; `None` when
+/// not positive definite): [`crate::linalg::spd_inverse`].
+pub(crate) use crate::linalg::spd_inverse;
 
 #[cfg(test)]
 mod tests {
