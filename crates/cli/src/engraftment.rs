@@ -60,6 +60,11 @@ pub struct EngraftmentArgs {
     /// Per-mouse AUC and time to threshold (CSV).
     #[arg(long, value_name = "FILE")]
     pub per_mouse: Option<PathBuf>,
+    /// Time to --threshold in --tissue as survival data (CSV): per group the
+    /// mice, how many reached it, the Kaplan–Meier median time with R's
+    /// log-type 95 % CI, and the log-rank test against --control (Holm).
+    #[arg(long, value_name = "FILE")]
+    pub threshold_survival: Option<PathBuf>,
     /// Burden table per mouse × tissue (CSV).
     #[arg(long, value_name = "FILE")]
     pub burden: Option<PathBuf>,
@@ -523,6 +528,9 @@ pub fn run(a: EngraftmentArgs) -> anyhow::Result<()> {
         }
         write_side(p, &pm, a.out.digits)?;
     }
+    if let Some(p) = &a.threshold_survival {
+        write_side(p, &threshold_survival(&r, tissue, &a)?, a.out.digits)?;
+    }
     if let Some(p) = &a.burden {
         let mut b = OutTable::new(&[
             "mouse",
@@ -555,4 +563,66 @@ pub fn run(a: EngraftmentArgs) -> anyhow::Result<()> {
             .with_context(|| format!("{}: cannot write", p.display()))?;
     }
     Ok(())
+}
+
+/// `--threshold-survival`: the time-to-threshold pairs of `tissue` as
+/// survival data — per group n, events (mice reaching the threshold), the
+/// Kaplan–Meier median and its R `survfit` log-type 95 % CI
+/// ([`preclin_stats::survival::kaplan_meier`]), and the two-group log-rank
+/// test against the control with Holm's adjustment
+/// ([`preclin_stats::survival::pairwise_logrank`]).
+fn threshold_survival(
+    r: &EngraftmentResult,
+    tissue: Tissue,
+    a: &EngraftmentArgs,
+) -> anyhow::Result<OutTable> {
+    use preclin_stats::survival::{ConfType, SurvGroup, Weighting, kaplan_meier, pairwise_logrank};
+    let groups: Vec<SurvGroup> = r
+        .groups
+        .iter()
+        .filter_map(|g| {
+            let (time, event): (Vec<f64>, Vec<bool>) = r
+                .time_to_threshold
+                .iter()
+                .filter(|t| &t.group == g && t.tissue == tissue)
+                .map(|t| (t.time, t.event))
+                .unzip();
+            (!time.is_empty()).then(|| SurvGroup::new(g.clone(), &time, &event))
+        })
+        .collect();
+    let tests = match &a.control {
+        Some(c) if groups.len() > 1 && groups.iter().any(|g| &g.name == c) => {
+            pairwise_logrank(&groups, Weighting::LogRank, Some(c))?
+        }
+        _ => Vec::new(),
+    };
+    let mut tab = OutTable::new(&[
+        "group",
+        "tissue",
+        "threshold",
+        "n",
+        "reached",
+        "median_time",
+        "median_lower",
+        "median_upper",
+        "logrank_p_vs_control",
+        "p_holm",
+    ]);
+    for g in &groups {
+        let km = kaplan_meier(&g.time, &g.event, ConfType::Log, 0.95)?;
+        let test = tests.iter().find(|t| t.group_b == g.name);
+        tab.rows.push(vec![
+            t(&g.name),
+            t(tissue.name()),
+            n(Some(a.threshold)),
+            Cell::Int(km.n),
+            Cell::Int(km.events),
+            n(km.median),
+            n(km.median_lower),
+            n(km.median_upper),
+            n(test.and_then(|x| x.p)),
+            n(test.and_then(|x| x.p_holm)),
+        ]);
+    }
+    Ok(tab)
 }

@@ -270,3 +270,71 @@ fn bad_rows_name_file_line_and_column() {
     let err = preclin(["engraftment", f.to_str().unwrap(), "--tissue", "liver"]).user_error();
     assert!(err.contains("--tissue"), "{err}");
 }
+
+/// `--threshold-survival` on the demo's PDX study equals `preclin survival`
+/// run on the per-mouse (time, event) pairs that `--per-mouse` writes: the
+/// same Kaplan–Meier medians and log-rank p, by two routes.
+#[test]
+fn threshold_survival_equals_preclin_survival_on_the_pairs() {
+    let dir = TempDir::new("engraft-ts");
+    let input = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/demo/engraftment.csv");
+    let (ts, pm) = (dir.join("ts.csv"), dir.join("pm.csv"));
+    preclin([
+        "engraftment",
+        input.to_str().unwrap(),
+        "--control",
+        "vehicle",
+        "--threshold",
+        "5",
+        "--threshold-survival",
+        ts.to_str().unwrap(),
+        "--per-mouse",
+        pm.to_str().unwrap(),
+        "-o",
+        dir.join("main.csv").to_str().unwrap(),
+    ])
+    .ok();
+    let ts = Csv::read(&ts);
+    let pm = Csv::read(&pm);
+    let mut pairs = String::from("mouse,group,time,event\n");
+    for i in 0..pm.rows.len() {
+        if pm.cell(i, "tissue") == "blood" {
+            pairs += &format!(
+                "{},{},{},{}\n",
+                pm.cell(i, "mouse"),
+                pm.cell(i, "group"),
+                pm.cell(i, "time"),
+                pm.cell(i, "event")
+            );
+        }
+    }
+    let pf = dir.join("pairs.csv");
+    std::fs::write(&pf, pairs).unwrap();
+    let run = preclin([
+        "survival",
+        pf.to_str().unwrap(),
+        "--control",
+        "vehicle",
+        "--no-comments",
+    ])
+    .ok();
+    let sv = Csv::parse(&run.stdout);
+    for g in ["vehicle", "balomenib"] {
+        let (i, j) = (ts.find(&["group"], &[g]), sv.find(&["group"], &[g]));
+        assert_eq!(ts.cell(i, "n"), sv.cell(j, "n"), "{g}");
+        assert_eq!(ts.cell(i, "reached"), sv.cell(j, "events"), "{g}");
+        assert_eq!(ts.cell(i, "median_time"), sv.cell(j, "median"), "{g}");
+    }
+    let (i, j) = (
+        ts.find(&["group"], &["balomenib"]),
+        sv.find(&["group"], &["balomenib"]),
+    );
+    assert_rel(
+        ts.num(i, "logrank_p_vs_control"),
+        sv.num(j, "logrank_p_vs_control"),
+        1e-12,
+        "log-rank p",
+    );
+    assert!(ts.num(i, "logrank_p_vs_control") < 0.01);
+}
