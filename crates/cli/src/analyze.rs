@@ -59,6 +59,13 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<()> {
             bail!("invalid study manifest:\n{}", lines.join("\n"));
         }
     };
+    // Everything that can be checked without running an engine — kinds,
+    // in vivo option keys, compound / cell-line names in the data files —
+    // is checked for every experiment before any output is written.
+    for e in &m.experiments {
+        validate(&m, e)
+            .with_context(|| format!("experiment \"{}\" ({})", e.name, e.kind.as_str()))?;
+    }
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("{}: cannot create", a.out.display()))?;
     let manifest_sha = sha256_file(&a.manifest).ok();
@@ -139,6 +146,55 @@ fn other_option_files(e: &Experiment, skip: &[PathBuf]) -> Vec<PathBuf> {
         .filter(|f| !skip.iter().any(|s| s == *f || f.ends_with(s)))
         .cloned()
         .collect()
+}
+
+/// Checks an experiment without running its engine: a kind `analyze`
+/// runs, known option keys, and every compound / cell line named in its
+/// tidy data files (and a viability layout / plate table) declared.
+fn validate(m: &Manifest, e: &Experiment) -> anyhow::Result<()> {
+    match &e.options {
+        ExperimentOptions::Viability(o) => {
+            check_names(m, &m.base_dir.join(&o.layout), &["compound"], &[])?;
+            if let Some(pi) = &o.plate_info {
+                check_names(m, &m.base_dir.join(pi), &[], &["cell_line"])?;
+            }
+            return Ok(());
+        }
+        ExperimentOptions::InVivo(table) => {
+            let table = match serde_json::to_value(table) {
+                Ok(Value::Object(t)) => t,
+                _ => Map::new(),
+            };
+            flag_args(m, in_vivo_command(e.kind)?, &table)?;
+        }
+        ExperimentOptions::CrossResistance(_) | ExperimentOptions::Flow(_) => {
+            bail!(
+                "kind {} is not run by `preclin analyze` yet; run `preclin {}` on its files",
+                e.kind.as_str(),
+                if e.kind == ExperimentKind::Flow {
+                    "markers"
+                } else {
+                    "resistance"
+                }
+            )
+        }
+        _ => {}
+    }
+    for f in &e.files {
+        tidy_observations(m, e, f, &rel(m, f))?;
+    }
+    Ok(())
+}
+
+/// The command of an in vivo kind.
+fn in_vivo_command(kind: ExperimentKind) -> anyhow::Result<&'static str> {
+    Ok(match kind {
+        ExperimentKind::Xenograft => "xenograft",
+        ExperimentKind::Survival => "survival",
+        ExperimentKind::Engraftment => "engraftment",
+        ExperimentKind::InvivoSynergy => "synergy-invivo",
+        k => bail!("kind {} has no in vivo engine", k.as_str()),
+    })
 }
 
 fn analyze_experiment(
@@ -358,13 +414,7 @@ fn analyze_experiment(
             }
         }
         ExperimentOptions::InVivo(table) => {
-            let cmd = match e.kind {
-                ExperimentKind::Xenograft => "xenograft",
-                ExperimentKind::Survival => "survival",
-                ExperimentKind::Engraftment => "engraftment",
-                ExperimentKind::InvivoSynergy => "synergy-invivo",
-                k => bail!("kind {} has no in vivo engine", k.as_str()),
-            };
+            let cmd = in_vivo_command(e.kind)?;
             let table = match serde_json::to_value(table) {
                 Ok(Value::Object(t)) => t,
                 _ => Map::new(),
