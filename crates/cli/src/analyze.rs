@@ -3,12 +3,16 @@
 //!
 //! For each experiment the existing command is run in-process with the
 //! argument list built from the manifest's typed options (viability,
-//! combination → `synergy`, qpcr, cfu) or, for the in vivo kinds
+//! combination → `synergy`, cross_resistance → `resistance`, qpcr, cfu,
+//! flow → `markers`) or, for the in vivo kinds
 //! (xenograft, survival, engraftment, invivo_synergy → `synergy-invivo`),
 //! from their free option table whose keys are that command's flags
 //! (`per_mouse` or `per-mouse` → `--per-mouse`; `true` → the bare flag;
 //! arrays → comma-separated). Outputs go to `OUT/<experiment>/`.
-//! Experiments run in parallel (rayon); the runs are then imported into the
+//! Before any engine runs, every experiment is checked ([`validate`]):
+//! in vivo option keys, and every compound / cell line named in its tidy
+//! data files declared in the manifest (an error names file and line).
+//! Experiments then run in parallel (rayon); the runs are then imported into the
 //! store in manifest order, one transaction each, replacing a run with the
 //! same key (same inputs and options), so re-analysis is idempotent.
 
@@ -167,16 +171,11 @@ fn validate(m: &Manifest, e: &Experiment) -> anyhow::Result<()> {
             };
             flag_args(m, in_vivo_command(e.kind)?, &table)?;
         }
-        ExperimentOptions::CrossResistance(_) | ExperimentOptions::Flow(_) => {
-            bail!(
-                "kind {} is not run by `preclin analyze` yet; run `preclin {}` on its files",
-                e.kind.as_str(),
-                if e.kind == ExperimentKind::Flow {
-                    "markers"
-                } else {
-                    "resistance"
-                }
-            )
+        ExperimentOptions::Flow(o) => {
+            if o.control.is_none() {
+                bail!("a flow experiment needs `control` (the FMO / isotype / vehicle FCS file)");
+            }
+            return Ok(());
         }
         _ => {}
     }
@@ -486,16 +485,128 @@ fn analyze_experiment(
                 }
             }
         }
-        ExperimentOptions::CrossResistance(_) | ExperimentOptions::Flow(_) => {
-            bail!(
-                "kind {} is not run by `preclin analyze` yet; run `preclin {}` on its files",
-                e.kind.as_str(),
-                if e.kind == ExperimentKind::Flow {
-                    "markers"
-                } else {
-                    "resistance"
+        ExperimentOptions::CrossResistance(o) => {
+            for f in &e.files {
+                observations.extend(tidy_observations(m, e, f, &rel(m, f))?);
+                let base = dir.join(stem(f));
+                let mut args = vec![
+                    "resistance".to_string(),
+                    s(f),
+                    "--parental".into(),
+                    o.parental.clone(),
+                    "--potency".into(),
+                    name(&o.potency),
+                    "--cross".into(),
+                    o.cross.to_string(),
+                    "--collateral".into(),
+                    o.collateral.to_string(),
+                    "--dose-unit".into(),
+                    o.dose_unit.clone(),
+                    "--model".into(),
+                    name(&o.model),
+                    "--level".into(),
+                    o.level.to_string(),
+                    "--ci".into(),
+                    name(&o.ci),
+                    "--select".into(),
+                    name(&o.select),
+                    "--alpha".into(),
+                    o.alpha.to_string(),
+                ];
+                if let Some(b) = &o.between {
+                    args.extend(["--between".into(), b.clone()]);
                 }
-            )
+                if let Some(by) = &o.by {
+                    args.extend(["--by".into(), by.join(",")]);
+                }
+                if !o.share.is_empty() {
+                    args.extend(["--share".into(), o.share.join(",")]);
+                }
+                let long = dir.join(format!("{}_long.csv", stem(f)));
+                let mut a = args.clone();
+                a.extend([
+                    "--long".into(),
+                    s(&long),
+                    "--figure".into(),
+                    s(&base.with_extension("svg")),
+                    "-o".into(),
+                    s(&base.with_extension("csv")),
+                ]);
+                preclin(&a)?;
+                for r in read_rows(&long)?.1 {
+                    let label = format!("{} vs {}", get(&r, "line"), get(&r, "parental"));
+                    results.push(result(
+                        m,
+                        &r,
+                        Some(label),
+                        &[
+                            ("resistance_factor", "rf", "rf_lower", "rf_upper"),
+                            ("p_value", "p_value", "", ""),
+                        ],
+                        None,
+                    ));
+                }
+            }
+        }
+        ExperimentOptions::Flow(o) => {
+            let control = o
+                .control
+                .as_ref()
+                .map(|c| m.base_dir.join(c))
+                .ok_or_else(|| anyhow!("a flow experiment needs `control`"))?;
+            let mut args = vec!["markers".to_string()];
+            args.extend(e.files.iter().map(|f| s(f)));
+            args.extend([
+                "--gating".into(),
+                s(&m.base_dir.join(&o.gating)),
+                "--control".into(),
+                s(&control),
+                "--markers".into(),
+                o.markers.join(","),
+                "--percentile".into(),
+                o.percentile.to_string(),
+                "--scale".into(),
+                name(&o.scale),
+                "--cofactor".into(),
+                o.cofactor.to_string(),
+                "--pdx-markers".into(),
+                o.pdx_markers.join(","),
+            ]);
+            if let Some(v) = &o.vehicle {
+                args.extend(["--vehicle".into(), s(&m.base_dir.join(v))]);
+            }
+            if let Some(g) = &o.gate {
+                args.extend(["--gate".into(), g.clone()]);
+            }
+            let csv = dir.join("markers.csv");
+            run_csv_json(&args, &csv)?;
+            for r in read_rows(&csv)?.1 {
+                let sample = get(&r, "sample");
+                let compound = m
+                    .compounds
+                    .iter()
+                    .filter(|c| {
+                        std::iter::once(&c.name)
+                            .chain(&c.aliases)
+                            .any(|n| sample.to_lowercase().contains(&n.to_lowercase()))
+                    })
+                    .map(|c| c.name.clone())
+                    .next();
+                let label = format!("{sample} {}", get(&r, "marker"));
+                let mut rec = record(
+                    &r,
+                    compound,
+                    single_line(e),
+                    Some(label),
+                    &[
+                        ("percent_positive", "percent_positive", "", ""),
+                        ("delta_percent", "delta_percent", "", ""),
+                    ],
+                    Some("%".into()),
+                );
+                rec.flags.sort();
+                results.push(rec);
+            }
         }
     }
     let provenance = Provenance::for_experiment(m, e, seeds)?;

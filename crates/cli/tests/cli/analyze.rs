@@ -11,14 +11,17 @@ fn study_toml() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/study/study.toml")
 }
 
-/// The example manifest with its `../demo/` paths made absolute, so that
+/// The example manifest with its `../demo/` and `../resistance/` paths made absolute, so that
 /// a modified copy can live in a temporary folder.
 fn manifest_text() -> String {
     let demo = example_dir().canonicalize().unwrap();
-    read(&study_toml()).replace("../demo/", &format!("{}/", demo.display()))
+    let res = example_dir().join("../resistance").canonicalize().unwrap();
+    read(&study_toml())
+        .replace("../demo/", &format!("{}/", demo.display()))
+        .replace("../resistance/", &format!("{}/", res.display()))
 }
 
-const OUTPUTS: [&str; 15] = [
+const OUTPUTS: [&str; 19] = [
     "viability_day7/potency.csv",
     "viability_day7/fits.csv",
     "viability_day7/normalized.csv",
@@ -34,6 +37,10 @@ const OUTPUTS: [&str; 15] = [
     "survival/survival.svg",
     "engraftment/engraftment.csv",
     "engraftment/engraftment.json",
+    "cross_resistance/viability.csv",
+    "cross_resistance/viability_long.csv",
+    "cross_resistance/viability.svg",
+    "flow_markers/markers.csv",
 ];
 
 #[test]
@@ -92,7 +99,7 @@ fn analyze_example_study_into_store() {
         assert_eq!(l.rows.len(), 1);
         l.num(0, "runs")
     };
-    assert_eq!(runs(dbs), 7.0);
+    assert_eq!(runs(dbs), 9.0);
     let x = Csv::parse(
         &preclin([
             "db",
@@ -113,10 +120,53 @@ fn analyze_example_study_into_store() {
         x.rows
     );
 
+    // revumenib resistance factor of MV4-11 M327I vs WT: simulated with RF 30
+    // (examples/resistance/truth.csv); the 95 % CI covers it
+    let rf = Csv::parse(
+        &preclin([
+            "db",
+            "--db",
+            dbs,
+            "query",
+            "--compound",
+            "revumenib",
+            "--kind",
+            "cross_resistance",
+            "--metric",
+            "resistance_factor",
+        ])
+        .ok()
+        .stdout,
+    );
+    let i = rf.find(&["label"], &["M327I vs WT"]);
+    assert!(
+        rf.num(i, "ci_lower") < 30.0 && 30.0 < rf.num(i, "ci_upper"),
+        "{:?}",
+        rf.rows[i]
+    );
+    // flow: MI-503 raises CD11b above the vehicle's
+    let fl = Csv::parse(
+        &preclin([
+            "db",
+            "--db",
+            dbs,
+            "query",
+            "--kind",
+            "flow",
+            "--metric",
+            "delta_percent",
+        ])
+        .ok()
+        .stdout,
+    );
+    let i = fl.find(&["label"], &["flow_MOLM-13_MI-503 CD11b"]);
+    assert_eq!(fl.cell(i, "compound"), "MI-503");
+    assert!(fl.num(i, "value") > 0.0);
+
     // a second analysis replaces the runs and writes the same bytes
     let r2 = preclin(["analyze", manifest.to_str().unwrap(), "--out", outs]).ok();
     assert!(r2.stdout.contains("replaced"), "{}", r2.stdout);
-    assert_eq!(runs(dbs), 7.0);
+    assert_eq!(runs(dbs), 9.0);
     for (f, b) in OUTPUTS.iter().zip(&before) {
         assert_eq!(&std::fs::read(out.join(f)).unwrap(), b, "{f} changed");
     }
@@ -132,7 +182,7 @@ fn analyze_example_study_into_store() {
         other.to_str().unwrap(),
     ])
     .ok();
-    assert_eq!(runs(other.to_str().unwrap()), 7.0);
+    assert_eq!(runs(other.to_str().unwrap()), 9.0);
     assert!(!dir.join("out2/preclin.db").exists());
 }
 
@@ -191,7 +241,7 @@ fn analyze_unknown_compound_in_data_file() {
     let demo = example_dir().canonicalize().unwrap();
     let comb = read(&demo.join("combination.csv"));
     let mut lines: Vec<String> = comb.lines().map(String::from).collect();
-    lines[3] = lines[3].replace("quizartinib", "gilteritinib");
+    lines[3] = lines[3].replace("quizartinib", "ziftomenib");
     let text = manifest_text().replace(
         &format!("{}/combination.csv", demo.display()),
         "combination.csv",
@@ -201,7 +251,7 @@ fn analyze_unknown_compound_in_data_file() {
         &text,
         &[("combination.csv", &lines.join("\n"))],
     );
-    assert!(err.contains("gilteritinib"), "{err}");
+    assert!(err.contains("ziftomenib"), "{err}");
     assert!(err.contains("combination.csv:4:"), "{err}");
     assert!(err.contains("compound"), "{err}");
 }
