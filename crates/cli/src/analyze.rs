@@ -467,8 +467,14 @@ fn analyze_experiment(
                     "engraftment" => (vec![("burden", "mean", "", "")], Some("%".into())),
                     _ => (Vec::new(), None),
                 };
-                for r in read_rows(&csv)?.1 {
-                    if cmd == "xenograft" && !is_last_day(&r, &csv)? {
+                let rows = read_rows(&csv)?.1;
+                // xenograft: the key numbers of the last day (the endpoint day)
+                let last_day = rows
+                    .iter()
+                    .filter_map(|r| num(r, "day"))
+                    .fold(f64::NEG_INFINITY, f64::max);
+                for r in rows {
+                    if cmd == "xenograft" && num(&r, "day") != Some(last_day) {
                         continue;
                     }
                     if cmd == "engraftment" && get(&r, "endpoint") != "burden" {
@@ -617,16 +623,6 @@ fn analyze_experiment(
         observations,
         results,
     })
-}
-
-/// Xenograft rows: keep the last day of the table (the endpoint day).
-fn is_last_day(r: &Map<String, Value>, csv: &Path) -> anyhow::Result<bool> {
-    let (_, rows) = read_rows(csv)?;
-    let last = rows
-        .iter()
-        .filter_map(|x| get(x, "day").parse::<f64>().ok())
-        .fold(f64::NEG_INFINITY, f64::max);
-    Ok(get(r, "day").parse::<f64>().ok() == Some(last))
 }
 
 /// Runs the command writing CSV (`-o csv`) and JSON (`--format json -o json`).
