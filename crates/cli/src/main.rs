@@ -4,6 +4,7 @@
 //! analyses, writing tables, figures and reports. Every number it prints is
 //! computed in a library crate.
 
+mod analyze;
 mod bench;
 mod bench_fcs;
 mod cfu;
@@ -89,6 +90,9 @@ enum Command {
     /// The reference compound table: list, search, add your rows, set a
     /// measured potency beside the published values.
     Compounds(compounds::CompoundsArgs),
+    /// Analyse a whole study (study.toml): every experiment through its
+    /// engine, results under OUT/<experiment>/, runs kept in the store.
+    Analyze(analyze::AnalyzeArgs),
     /// The study store (SQLite): `db list`, `db show`, `db export`, `db query`.
     Db(db::DbArgs),
     /// Throughput benchmarks.
@@ -136,6 +140,7 @@ fn run_command(command: Command) -> anyhow::Result<()> {
         Command::Xenograft(a) => xenograft::run(*a),
         Command::Randomize(a) => randomize::run(a),
         Command::Compounds(a) => compounds::run(a),
+        Command::Analyze(a) => analyze::run(a),
         Command::Db(a) => db::run(a),
         Command::Bench(a) => bench::run(a),
     }

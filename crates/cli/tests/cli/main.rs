@@ -21,6 +21,7 @@
 //! | [`xenograft`] | `preclin xenograft` (invivoSyn LS_1034 vs the reference CSVs, a tidy caliper table, figures, errors) and `preclin randomize` |
 //! | [`study`] | `preclin compounds` (reference table, user rows, measured vs published) and `preclin db list/show/export/query` |
 
+mod analyze;
 mod cfu;
 mod common;
 mod compare;
