@@ -12,7 +12,7 @@ use super::MarkerShape;
 use crate::axis::{Axis, Scale, format_linear_label};
 use crate::palette::series_color;
 use crate::svg::{
-    Anchor, Baseline, CAP_HEIGHT_EM, Color, Group, Style, Svg, TextStyle, line_height, text_width,
+    Anchor, Baseline, CAP_HEIGHT_EM, Color, Group, Style, Svg, TextStyle, line_height,
 };
 
 /// Mean ± SEM of one group over days.
@@ -86,9 +86,7 @@ impl Default for GrowthFigure {
 
 const PAD: f64 = 8.0;
 const TICK_FONT: f64 = 11.0;
-const TITLE_FONT: f64 = 13.5;
 const AXIS_FONT: f64 = 12.0;
-const LEGEND_FONT: f64 = 11.0;
 
 fn decimals_of(label: &str) -> usize {
     label.split_once('.').map_or(0, |(_, f)| f.len())
@@ -179,41 +177,15 @@ impl GrowthFigure {
             names.join(", ")
         ));
         svg.rect(0.0, 0.0, w, h, &Style::fill(Color::WHITE));
-        if !self.title.trim().is_empty() {
-            top += CAP_HEIGHT_EM * TITLE_FONT;
-            svg.text(
-                w / 2.0,
-                top,
-                self.title.trim(),
-                &TextStyle::new(TITLE_FONT)
-                    .bold()
-                    .align(Anchor::Middle, Baseline::Alphabetic),
-            );
-            top += 8.0;
-        }
-        if !self.groups.is_empty() {
-            let mut x = left;
-            let mut y = top + line_height(LEGEND_FONT) / 2.0;
-            svg.begin_group(&Group::class("legend"));
-            for (i, g) in self.groups.iter().enumerate() {
-                let wi = 14.0 + 5.0 + text_width(&g.name, LEGEND_FONT, false);
-                if x + wi > right && x > left {
-                    x = left;
-                    y += line_height(LEGEND_FONT) + 2.0;
-                }
-                svg.line(x, y, x + 14.0, y, &Style::stroke(series_color(i), 2.0));
-                MarkerShape::for_series(i).draw(&mut svg, x + 7.0, y, 3.2, series_color(i));
-                svg.text(
-                    x + 19.0,
-                    y,
-                    &g.name,
-                    &TextStyle::new(LEGEND_FONT).align(Anchor::Start, Baseline::Middle),
-                );
-                x += wi + 14.0;
-            }
-            svg.end_group();
-            top = y + line_height(LEGEND_FONT) / 2.0 + 6.0;
-        }
+        top = super::layout::draw_title(&mut svg, &self.title, w, top);
+        let names: Vec<&str> = self.groups.iter().map(|g| g.name.as_str()).collect();
+        top = super::layout::draw_legend(
+            &mut svg,
+            &names,
+            super::layout::Swatch::LineMarker,
+            (left, right),
+            top,
+        );
         let plot_top = (top + CAP_HEIGHT_EM * TICK_FONT / 2.0 + 4.0).round() + 0.5;
         let plot_bottom = (h - PAD - line_height(AXIS_FONT) - line_height(TICK_FONT) - 10.0)
             .max(plot_top + 40.0)

@@ -133,9 +133,7 @@ impl Default for KmFigure {
 
 const PAD: f64 = 8.0;
 const TICK_FONT: f64 = 11.0;
-const TITLE_FONT: f64 = 13.5;
 const AXIS_FONT: f64 = 12.0;
-const LEGEND_FONT: f64 = 11.0;
 const RISK_FONT: f64 = 10.5;
 
 /// The x axis of a figure whose last time is `x_max`: linear from 0.
@@ -234,41 +232,15 @@ impl KmFigure {
                 .join(", ")
         ));
         svg.rect(0.0, 0.0, w, h, &Style::fill(Color::WHITE));
-        if !self.title.trim().is_empty() {
-            top += CAP_HEIGHT_EM * TITLE_FONT;
-            svg.text(
-                w / 2.0,
-                top,
-                self.title.trim(),
-                &TextStyle::new(TITLE_FONT)
-                    .bold()
-                    .align(Anchor::Middle, Baseline::Alphabetic),
-            );
-            top += 8.0;
-        }
-        // Legend: a line sample per group, wrapped.
-        if !self.curves.is_empty() {
-            let mut x = left;
-            let mut y = top + line_height(LEGEND_FONT) / 2.0;
-            svg.begin_group(&Group::class("legend"));
-            for (i, c) in self.curves.iter().enumerate() {
-                let wi = 18.0 + 5.0 + text_width(&c.name, LEGEND_FONT, false);
-                if x + wi > right && x > left {
-                    x = left;
-                    y += line_height(LEGEND_FONT) + 2.0;
-                }
-                svg.line(x, y, x + 18.0, y, &Style::stroke(series_color(i), 2.0));
-                svg.text(
-                    x + 23.0,
-                    y,
-                    &c.name,
-                    &TextStyle::new(LEGEND_FONT).align(Anchor::Start, Baseline::Middle),
-                );
-                x += wi + 14.0;
-            }
-            svg.end_group();
-            top = y + line_height(LEGEND_FONT) / 2.0 + 6.0;
-        }
+        top = super::layout::draw_title(&mut svg, &self.title, w, top);
+        let names: Vec<&str> = self.curves.iter().map(|c| c.name.as_str()).collect();
+        top = super::layout::draw_legend(
+            &mut svg,
+            &names,
+            super::layout::Swatch::Line(18.0),
+            (left, right),
+            top,
+        );
         let plot_top = (top + CAP_HEIGHT_EM * TICK_FONT / 2.0 + 4.0).round() + 0.5;
         let plot_bottom = (plot_h - PAD - line_height(AXIS_FONT) - line_height(TICK_FONT) - 10.0)
             .max(plot_top + 60.0)

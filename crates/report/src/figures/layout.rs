@@ -2,7 +2,12 @@
 //! thinning tick labels so that they do not collide. All sizes are in px and all text widths come
 //! from the estimate of [`crate::svg::text_width`].
 
-use crate::svg::{Anchor, Baseline, CAP_HEIGHT_EM, DESCENT_EM};
+use super::MarkerShape;
+use crate::palette::series_color;
+use crate::svg::{
+    Anchor, Baseline, CAP_HEIGHT_EM, DESCENT_EM, Group, Style, Svg, TextStyle, line_height,
+    text_width,
+};
 
 /// Default size of a figure title (bold).
 pub(crate) const TITLE_FONT: f64 = 13.5;
@@ -152,4 +157,91 @@ pub(crate) fn thin_labels(extents: &[(f64, f64)], anchor: usize, spacing: f64) -
         }
     }
     (0..n).map(|i| i == anchor).collect()
+}
+/// Size of the legend text of the figures with a wrapped top legend.
+pub(crate) const LEGEND_FONT: f64 = 11.0;
+
+/// Draws a figure's title, bold and centred, with its cap height below `top`
+/// (nothing when the title is blank); returns the new top (8 px below it).
+pub(crate) fn draw_title(svg: &mut Svg, title: &str, width: f64, top: f64) -> f64 {
+    if title.trim().is_empty() {
+        return top;
+    }
+    let top = top + CAP_HEIGHT_EM * TITLE_FONT;
+    svg.text(
+        width / 2.0,
+        top,
+        title.trim(),
+        &TextStyle::new(TITLE_FONT)
+            .bold()
+            .align(Anchor::Middle, Baseline::Alphabetic),
+    );
+    top + 8.0
+}
+
+/// The sample drawn before a legend entry.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Swatch {
+    /// A line of this length in the series colour.
+    Line(f64),
+    /// A 14 px line with the series marker on it.
+    LineMarker,
+    /// A 14 × 10 px box in the series colour.
+    Box,
+}
+
+impl Swatch {
+    fn width(self) -> f64 {
+        match self {
+            Swatch::Line(l) => l,
+            Swatch::LineMarker | Swatch::Box => 14.0,
+        }
+    }
+}
+
+/// Draws a one-row legend between `left` and `right` that wraps onto more
+/// rows when needed (series `i` in [`series_color`]`(i)`); returns the top of
+/// what follows (6 px below the last row). Nothing is drawn for no names.
+pub(crate) fn draw_legend(
+    svg: &mut Svg,
+    names: &[&str],
+    swatch: Swatch,
+    (left, right): (f64, f64),
+    top: f64,
+) -> f64 {
+    if names.is_empty() {
+        return top;
+    }
+    let sw = swatch.width();
+    let mut x = left;
+    let mut y = top + line_height(LEGEND_FONT) / 2.0;
+    svg.begin_group(&Group::class("legend"));
+    for (i, name) in names.iter().enumerate() {
+        let wi = sw + 5.0 + text_width(name, LEGEND_FONT, false);
+        if x + wi > right && x > left {
+            x = left;
+            y += line_height(LEGEND_FONT) + 2.0;
+        }
+        match swatch {
+            Swatch::Line(l) => {
+                svg.line(x, y, x + l, y, &Style::stroke(series_color(i), 2.0));
+            }
+            Swatch::LineMarker => {
+                svg.line(x, y, x + 14.0, y, &Style::stroke(series_color(i), 2.0));
+                MarkerShape::for_series(i).draw(svg, x + 7.0, y, 3.2, series_color(i));
+            }
+            Swatch::Box => {
+                svg.rect(x, y - 5.0, 14.0, 10.0, &Style::fill(series_color(i)));
+            }
+        }
+        svg.text(
+            x + sw + 5.0,
+            y,
+            name,
+            &TextStyle::new(LEGEND_FONT).align(Anchor::Start, Baseline::Middle),
+        );
+        x += wi + 14.0;
+    }
+    svg.end_group();
+    y + line_height(LEGEND_FONT) / 2.0 + 6.0
 }

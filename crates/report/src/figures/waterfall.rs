@@ -12,7 +12,7 @@ use super::format_value;
 use crate::axis::{Axis, format_linear_label};
 use crate::palette::series_color;
 use crate::svg::{
-    Anchor, Baseline, CAP_HEIGHT_EM, Color, Group, Style, Svg, TextStyle, line_height, text_width,
+    Anchor, Baseline, CAP_HEIGHT_EM, Color, Group, Style, Svg, TextStyle, line_height,
 };
 
 /// One bar.
@@ -63,9 +63,7 @@ impl Default for WaterfallFigure {
 
 const PAD: f64 = 8.0;
 const TICK_FONT: f64 = 11.0;
-const TITLE_FONT: f64 = 13.5;
 const AXIS_FONT: f64 = 12.0;
-const LEGEND_FONT: f64 = 11.0;
 
 impl WaterfallFigure {
     /// Renders the figure (deterministic SVG).
@@ -110,40 +108,15 @@ impl WaterfallFigure {
                 .join(", ")
         ));
         svg.rect(0.0, 0.0, w, h, &Style::fill(Color::WHITE));
-        if !self.title.trim().is_empty() {
-            top += CAP_HEIGHT_EM * TITLE_FONT;
-            svg.text(
-                w / 2.0,
-                top,
-                self.title.trim(),
-                &TextStyle::new(TITLE_FONT)
-                    .bold()
-                    .align(Anchor::Middle, Baseline::Alphabetic),
-            );
-            top += 8.0;
-        }
-        if !self.groups.is_empty() {
-            let mut x = left;
-            let mut y = top + line_height(LEGEND_FONT) / 2.0;
-            svg.begin_group(&Group::class("legend"));
-            for (i, g) in self.groups.iter().enumerate() {
-                let wi = 14.0 + 5.0 + text_width(g, LEGEND_FONT, false);
-                if x + wi > right && x > left {
-                    x = left;
-                    y += line_height(LEGEND_FONT) + 2.0;
-                }
-                svg.rect(x, y - 5.0, 14.0, 10.0, &Style::fill(series_color(i)));
-                svg.text(
-                    x + 19.0,
-                    y,
-                    g,
-                    &TextStyle::new(LEGEND_FONT).align(Anchor::Start, Baseline::Middle),
-                );
-                x += wi + 14.0;
-            }
-            svg.end_group();
-            top = y + line_height(LEGEND_FONT) / 2.0 + 6.0;
-        }
+        top = super::layout::draw_title(&mut svg, &self.title, w, top);
+        let names: Vec<&str> = self.groups.iter().map(String::as_str).collect();
+        top = super::layout::draw_legend(
+            &mut svg,
+            &names,
+            super::layout::Swatch::Box,
+            (left, right),
+            top,
+        );
         let plot_top = (top + CAP_HEIGHT_EM * TICK_FONT / 2.0 + 4.0).round() + 0.5;
         let plot_bottom = (h - PAD - line_height(AXIS_FONT) - 6.0)
             .max(plot_top + 40.0)
