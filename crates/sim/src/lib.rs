@@ -9,3 +9,5 @@
 //!
 //! This crate never calls an analysis: planning, which simulates and then
 //! analyses many times, lives in `study`.
+
+pub mod dynamics;
