@@ -7,7 +7,8 @@
 //! memory, on all threads and on one.
 //!
 //! `preclin bench fcs` (see `bench_fcs.rs`) — FCS read and gating
-//! throughput.
+//! throughput; `preclin bench study` (`bench_study.rs`) — `analyze` of the
+//! example study.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -33,6 +34,8 @@ enum BenchWhat {
     /// FCS read throughput, and compensation + logicle + polygon gate end
     /// to end from the file.
     Fcs(crate::bench_fcs::BenchFcsArgs),
+    /// Time `preclin analyze` on the bundled example study (median of runs).
+    Study(crate::bench_study::BenchStudyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +87,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         BenchWhat::Fit(a) => bench_fit(a),
         BenchWhat::Synergy(a) => bench_synergy(a),
         BenchWhat::Fcs(a) => crate::bench_fcs::run(a),
+        BenchWhat::Study(a) => crate::bench_study::run(a),
     }
 }
 

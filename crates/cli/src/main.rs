@@ -7,6 +7,7 @@
 mod analyze;
 mod bench;
 mod bench_fcs;
+mod bench_study;
 mod cfu;
 mod compare;
 mod compounds;
@@ -19,6 +20,7 @@ mod fit_table;
 mod flow_figures;
 mod format;
 mod gate;
+mod init;
 mod input;
 mod markers;
 mod provenance;
@@ -74,8 +76,11 @@ enum Command {
     /// Survival: Kaplan–Meier medians with CIs, log-rank / Gehan–Breslow tests,
     /// hazard ratios, % increase in median vs control, Cox, figure.
     Survival(survival::SurvivalArgs),
-    /// Run the bundled example study end to end into an HTML report.
+    /// The bundled example study end to end: simulate it into OUT/study,
+    /// `analyze` it into OUT (report, store), validate against the truth.
     Demo(demo::DemoArgs),
+    /// Scaffold a study folder: a commented study.toml and example data.
+    Init(init::InitArgs),
     /// FCS files: `fcs info` (what a file holds) and `fcs export` (events as CSV).
     Fcs(fcs::FcsArgs),
     /// Apply a Gating-ML 2.0 document (or FlowJo workspace) to an FCS file.
@@ -134,6 +139,7 @@ fn run_command(command: Command) -> anyhow::Result<()> {
         Command::Engraftment(a) => engraftment::run(a),
         Command::Survival(a) => survival::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Init(a) => init::run(a),
         Command::Fcs(a) => fcs::run(a),
         Command::Gate(a) => gate::run(a),
         Command::Markers(a) => markers::run(a),

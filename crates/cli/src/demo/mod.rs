@@ -1,7 +1,17 @@
-//! `preclin demo` — the main job on the bundled example study: raw plates
-//! of two assays → normalisation, QC, fits per experiment, potency across
-//! experiments, selectivity vs HEK293, NCI-60 / GR metrics → CSV results,
-//! SVG figures and one self-contained `report.html`.
+//! `preclin demo` — the bundled example study, end to end.
+//!
+//! 1. Simulates the example study from its seeds (the generators of
+//!    [`example`], [`flow_example`], [`resistance_example`]) and writes it
+//!    with the commented manifest of `preclin init` into `OUT/study/` —
+//!    byte for byte what `preclin init` writes (tested).
+//! 2. Runs `preclin analyze OUT/study/study.toml --out OUT` in-process:
+//!    one folder per experiment, the store `OUT/preclin.db` and the study
+//!    report `OUT/report.html` that `analyze` writes.
+//! 3. Validates the estimates against the simulation's truths: its own
+//!    analyses of the same files into `OUT/validation/` (CSV, SVG) and
+//!    `OUT/validation.html` (estimates vs truth, interval coverage).
+//!
+//! Each step is timed separately and the times are printed.
 
 pub mod example;
 pub mod flow_example;
@@ -11,6 +21,7 @@ mod report;
 pub mod resistance_example;
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
@@ -21,13 +32,10 @@ use crate::viability::{ReadoutArg, ViabilityArgs, analyze, write_outputs};
 /// Arguments of `preclin demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Output directory (results, figures, report.html).
+    /// Output directory: study/ (the example study), one folder per
+    /// experiment, preclin.db, report.html, validation/ and validation.html.
     #[arg(long, default_value = "demo_out")]
     pub out: PathBuf,
-    /// Directory of the example input files (default: the repository's
-    /// examples/demo; regenerated from the seed when absent).
-    #[arg(long)]
-    pub example_dir: Option<PathBuf>,
     /// Write the example input files into this directory and exit.
     #[arg(long, hide = true)]
     pub regenerate: Option<PathBuf>,
@@ -35,11 +43,6 @@ pub struct DemoArgs {
     /// directory and exit.
     #[arg(long, hide = true)]
     pub regenerate_resistance: Option<PathBuf>,
-}
-
-/// The repository's example directory, as known at build time.
-fn default_example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo")
 }
 
 fn write_example(dir: &Path) -> anyhow::Result<()> {
@@ -53,6 +56,31 @@ fn write_example(dir: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("{}: cannot write", dir.join(&name).display()))?;
     }
     Ok(())
+}
+
+/// The example study simulated afresh: the generators' files under
+/// `data/` and `data/resistance/`, plus the manifest and READMEs of
+/// [`crate::init::static_files`]; (path, bytes) sorted by path. Equal to
+/// [`crate::init::study_files`] (tested there).
+pub fn study_files() -> Vec<(String, Vec<u8>)> {
+    let mut v = crate::init::static_files();
+    v.extend(
+        example::generate()
+            .into_iter()
+            .map(|(n, c)| (format!("data/{n}"), c.into_bytes())),
+    );
+    v.extend(
+        flow_example::generate()
+            .into_iter()
+            .map(|(n, c)| (format!("data/{n}"), c)),
+    );
+    v.extend(
+        resistance_example::generate()
+            .into_iter()
+            .map(|(n, c)| (format!("data/resistance/{n}"), c.into_bytes())),
+    );
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
 }
 
 fn assay_args(dir: &Path, assay: &str, out: &Path) -> ViabilityArgs {
@@ -93,28 +121,13 @@ fn assay_args(dir: &Path, assay: &str, out: &Path) -> ViabilityArgs {
     }
 }
 
-/// The repository's cross-resistance example directory.
-fn default_resistance_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/resistance")
-}
-
 /// True resistance factors of the example: (drug, MEN1 variant, RF).
 type RfTruth = Vec<(String, String, f64)>;
 
-/// Runs `preclin resistance` on the bundled example (generated into
-/// `out/inputs_resistance` when the repository copy is absent) and returns
-/// the analysis and the true resistance factors (drug, variant, RF).
-fn resistance_analysis(out: &Path) -> anyhow::Result<(crate::resistance::Analysis, RfTruth)> {
-    let mut dir = default_resistance_dir();
-    if !dir.join("viability.csv").exists() {
-        dir = out.join("inputs_resistance");
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("{}: cannot create", dir.display()))?;
-        for (name, contents) in resistance_example::generate() {
-            std::fs::write(dir.join(&name), contents)
-                .with_context(|| format!("{}: cannot write", dir.join(&name).display()))?;
-        }
-    }
+/// Runs `preclin resistance` on the cross-resistance example in `dir`
+/// (`viability.csv`) and returns the analysis and the true resistance
+/// factors (drug, variant, RF).
+fn resistance_analysis(dir: &Path) -> anyhow::Result<(crate::resistance::Analysis, RfTruth)> {
     let args = crate::resistance::ResistanceArgs {
         input: dir.join("viability.csv"),
         parental: resistance_example::VARIANTS[0].to_string(),
@@ -183,38 +196,91 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         eprintln!("example files written to {}", dir.display());
         return Ok(());
     }
-    let dir = match &args.example_dir {
-        Some(d) => d.clone(),
-        None => {
-            let d = default_example_dir();
-            if d.join("truth.csv").exists() {
-                d
-            } else {
-                let d = args.out.join("inputs");
-                write_example(&d)?;
-                d
-            }
+    let out = &args.out;
+    let study = out.join("study");
+
+    // 1. Simulate the example study and write it (as `preclin init` does).
+    let t = Instant::now();
+    let files = study_files();
+    crate::init::write_files(&study, &files)?;
+    let t_sim = t.elapsed().as_secs_f64();
+    eprintln!(
+        "simulated the example study: {} files → {} ({})",
+        files.len(),
+        study.display(),
+        secs(t_sim)
+    );
+
+    // 2. Analyse it as a user would: `preclin analyze`.
+    let t = Instant::now();
+    crate::analyze::run(crate::analyze::AnalyzeArgs {
+        manifest: study.join("study.toml"),
+        out: out.clone(),
+        db: None,
+    })?;
+    let t_analyze = t.elapsed().as_secs_f64();
+    eprintln!(
+        "analysed it: preclin analyze {} --out {} ({})",
+        study.join("study.toml").display(),
+        out.display(),
+        secs(t_analyze)
+    );
+
+    // 3. Estimates against the simulation's truths.
+    let t = Instant::now();
+    let path = validate(&study.join("data"), out)?;
+    let t_val = t.elapsed().as_secs_f64();
+    eprintln!("validated against the simulation truth ({})", secs(t_val));
+
+    eprintln!("wrote:");
+    for (what, p) in [
+        ("example study (study.toml + data/)", study.clone()),
+        ("results, one folder per experiment", out.clone()),
+        (
+            "study store (preclin db --db … query)",
+            out.join("preclin.db"),
+        ),
+        ("study report", out.join("report.html")),
+        ("estimates vs simulation truth", path),
+    ] {
+        if p.exists() {
+            eprintln!("  {:<40} {}", what, p.display());
         }
-    };
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("{}: cannot create", args.out.display()))?;
+    }
+    eprintln!(
+        "timings: simulate + write {}, analyze {}, validation {}",
+        secs(t_sim),
+        secs(t_analyze),
+        secs(t_val)
+    );
+    Ok(())
+}
+
+fn secs(s: f64) -> String {
+    format!("{s:.2} s")
+}
+
+/// The truth comparison: the demo's own analyses of the example files in
+/// `data` into `out/validation/` and `out/validation.html` (returned).
+fn validate(data: &Path, out: &Path) -> anyhow::Result<PathBuf> {
+    let vdir = out.join("validation");
+    std::fs::create_dir_all(&vdir).with_context(|| format!("{}: cannot create", vdir.display()))?;
     let mut runs = Vec::new();
     for (assay, _, _) in example::ASSAYS {
-        let a = assay_args(&dir, assay, &args.out);
+        let a = assay_args(data, assay, &vdir);
         let run = analyze(&a)?;
         write_outputs(&run, &a.out, a.digits)?;
         runs.push((assay, a, run));
     }
-    let extra = match resistance_analysis(&args.out) {
-        Ok((a, truth)) => vec![report::resistance_section(&a, &truth, &args.out)?],
+    let extra = match resistance_analysis(&data.join("resistance")) {
+        Ok((a, truth)) => vec![report::resistance_section(&a, &truth, &vdir)?],
         Err(e) => {
             eprintln!("note: cross-resistance example skipped: {e:#}");
             Vec::new()
         }
     };
-    let html = report::build(&dir, &args.out, &runs, extra)?;
-    let path = args.out.join("report.html");
+    let html = report::build(data, &vdir, &runs, extra)?;
+    let path = out.join("validation.html");
     std::fs::write(&path, html).with_context(|| format!("{}: cannot write", path.display()))?;
-    eprintln!("report: {}", path.display());
-    Ok(())
+    Ok(path)
 }

@@ -358,7 +358,7 @@ pub fn build(
         for (p, h) in &run.provenance.inputs {
             let rel = Path::new(p)
                 .strip_prefix(example_dir)
-                .map(|r| format!("examples/demo/{}", r.display()))
+                .map(|r| format!("study/data/{}", r.display()))
                 .unwrap_or_else(|_| p.clone());
             inputs.push((rel, h.clone()));
         }
@@ -369,10 +369,10 @@ pub fn build(
         .unwrap_or_default();
     options.push(("assays".into(), "day7, 72h".into()));
     let report = Report {
-        title: "preclin demo: an MI-503-like viability study".into(),
+        title: "preclin demo validation: estimates against the simulation truth".into(),
         subtitle: "Menin inhibitors, FLT3 and BCL-2 inhibitors in MLL-rearranged leukemia lines vs HEK293 (simulated example data)".into(),
         description: vec![
-            "Raw MTT absorbances (96-well plates, three independent experiments) for MI-503 and revumenib after 7 days — menin inhibitors act slowly — and gilteritinib and venetoclax after 72 h with time-zero plates, in MV4-11, MOLM-13, KOPN-8, SEM and HEK293. The data are simulated from known curves with realistic reader noise (examples/demo/README.md); the truth is shown beside every estimate.".into(),
+            "Raw MTT absorbances (96-well plates, three independent experiments) for MI-503 and revumenib after 7 days — menin inhibitors act slowly — and gilteritinib and venetoclax after 72 h with time-zero plates, in MV4-11, MOLM-13, KOPN-8, SEM and HEK293. The data are simulated from known curves with realistic reader noise (study/data/README.md); the truth is shown beside every estimate. The study report of the same files, as `preclin analyze` writes it for any study, is report.html beside this file.".into(),
             "Processing: blank subtraction, percent of the plate's vehicle (DMSO) wells, plate QC, a four-parameter log-logistic fit per compound × cell line × experiment (Levenberg–Marquardt, drc parameterisation), delta-method 95 % intervals on log EC50, and summaries across experiments on the log scale.".into(),
         ],
         sections,

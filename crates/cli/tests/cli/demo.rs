@@ -1,6 +1,8 @@
 //! `preclin demo --out DIR` (the README's first command) and `preclin bench
-//! fit`: the report, figures and truth check are written, and the example
-//! truths within the tested doses are recovered.
+//! fit`: the example study is written to DIR/study and analysed into DIR
+//! (one folder per experiment, the store); the validation report, figures
+//! and truth check are written under DIR/validation, and the example truths
+//! within the tested doses are recovered.
 
 use std::collections::HashMap;
 
@@ -28,11 +30,31 @@ fn dose_ranges(layout: &Csv) -> HashMap<String, (f64, f64)> {
 #[test]
 fn demo_writes_report_figures_and_truth_check() {
     let dir = TempDir::new("demo");
-    let out = dir.join("demo_out");
-    let run = preclin(["demo".as_ref(), "--out".as_ref(), out.as_os_str()]).ok();
-    assert!(run.stderr.contains("report.html"), "{}", run.stderr);
+    let top = dir.join("demo_out");
+    let run = preclin(["demo".as_ref(), "--out".as_ref(), top.as_os_str()]).ok();
+    assert!(run.stderr.contains("validation.html"), "{}", run.stderr);
+    assert!(run.stderr.contains("timings: simulate"), "{}", run.stderr);
+    // The example study, analysed by `preclin analyze` into the top folder.
+    assert!(top.join("study/study.toml").is_file());
+    assert!(top.join("study/data/resistance/viability.csv").is_file());
+    assert!(top.join("preclin.db").is_file());
+    for e in [
+        "viability_day7/potency.csv",
+        "viability_72h/potency.csv",
+        "combination/combination.csv",
+        "cross_resistance/viability_long.csv",
+        "qpcr/qpcr.csv",
+        "cfu/cfu.csv",
+        "flow_markers/markers.csv",
+        "xenograft/xenograft.csv",
+        "survival/survival.csv",
+        "engraftment/engraftment.csv",
+    ] {
+        assert!(top.join(e).is_file(), "{e} missing");
+    }
 
-    let html = read(&out.join("report.html"));
+    let html = read(&top.join("validation.html"));
+    let out = top.join("validation");
     assert!(html.contains("<svg"), "figures are inlined");
     assert!(html.contains("Provenance"));
     for compound in ["MI-503", "revumenib", "gilteritinib", "venetoclax"] {

@@ -19,6 +19,8 @@
 //! | [`survival`] | `preclin survival` on R's `aml` (medians, CIs, log-rank, HRs, Cox, curve, figure, errors) |
 //! | [`flow`] | `preclin fcs info/export`, `gate` (compliance memberships), `markers` |
 //! | [`xenograft`] | `preclin xenograft` (invivoSyn LS_1034 vs the reference CSVs, a tidy caliper table, figures, errors) and `preclin randomize` |
+//! | [`init`] | `preclin init` (the scaffold, refusing a non-empty folder, `analyze` on it) |
+//! | [`reliability`] | `preclin analyze`: SIGKILL at eight points, two analyses at once, byte-identical outputs |
 //! | [`study`] | `preclin compounds` (reference table, user rows, measured vs published) and `preclin db list/show/export/query` |
 
 mod analyze;
@@ -31,7 +33,9 @@ mod errors;
 mod fit;
 mod flow;
 mod grouping;
+mod init;
 mod qpcr;
+mod reliability;
 mod study;
 mod survival;
 mod synergy;
