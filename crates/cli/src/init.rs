@@ -46,7 +46,7 @@ macro_rules! embed {
 }
 
 /// The example data of `examples/demo`, as `data/<name>`.
-const DEMO_FILES: [(&str, &[u8]); 44] = embed!(
+const DEMO_FILES: [(&str, &[u8]); 46] = embed!(
     "demo",
     "data/",
     [
@@ -63,6 +63,8 @@ const DEMO_FILES: [(&str, &[u8]); 44] = embed!(
         "flow_MOLM-13_vehicle.fcs",
         "flow_gates.xml",
         "flow_truth.csv",
+        "invivo_synergy.csv",
+        "invivo_synergy_truth.json",
         "layout_72h.csv",
         "layout_day7.csv",
         "pdx_M1_blood.fcs",

@@ -277,7 +277,10 @@ pub fn generate() -> Vec<(String, String)> {
     let (cfu, cfu_truth) = cfu_files();
     files.insert("cfu.csv".into(), cfu);
     files.insert("cfu_truth.csv".into(), cfu_truth);
-    for (name, contents) in invivo_files() {
+    for (name, contents) in invivo_files()
+        .into_iter()
+        .chain(super::invivo_synergy_example::files())
+    {
         files.insert(name, contents);
     }
     files.into_iter().collect()

@@ -17,6 +17,7 @@ pub mod example;
 pub mod flow_example;
 mod flow_report;
 mod invivo_report;
+pub mod invivo_synergy_example;
 mod report;
 pub mod resistance_example;
 

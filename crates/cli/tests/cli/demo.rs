@@ -49,6 +49,7 @@ fn demo_writes_report_figures_and_truth_check() {
         "xenograft/xenograft.csv",
         "survival/survival.csv",
         "engraftment/engraftment.csv",
+        "invivo_synergy/invivo_synergy.csv",
     ] {
         assert!(top.join(e).is_file(), "{e} missing");
     }

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::common::{Csv, TempDir, example_dir, preclin, read};
 
 /// Number of `[[experiments]]` in the scaffolded study.toml.
-pub const EXPERIMENTS: usize = 10;
+pub const EXPERIMENTS: usize = 11;
 
 #[test]
 fn init_writes_the_example_study_and_analyze_runs_on_it() {
@@ -123,6 +123,7 @@ pub fn check_outputs(out: &Path) {
         "xenograft/xenograft.csv",
         "survival/survival.csv",
         "engraftment/engraftment.csv",
+        "invivo_synergy/invivo_synergy.csv",
     ] {
         let p = out.join(f);
         assert!(
