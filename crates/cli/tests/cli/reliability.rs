@@ -8,8 +8,10 @@
 //!   store's busy timeout serialises their imports; each has its own
 //!   `--out`: two processes writing the same output files at once is not
 //!   supported) and leave the content of a single run;
-//! - two analyses into two folders with `SOURCE_DATE_EPOCH` fixed write
-//!   byte-identical files, and their stores export identically.
+//! - two analyses with `SOURCE_DATE_EPOCH` fixed, by the same command line
+//!   in two working folders, write byte-identical files and their stores
+//!   export identically; into another output folder name the files differ
+//!   only in the recorded command line (provenance).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -328,4 +330,34 @@ fn outputs_are_byte_identical_with_source_date_epoch() {
         assert!(&trees[1][f] == bytes, "{f} differs between the two runs");
     }
     assert!(exports[0] == exports[1], "the stores' exports differ");
+
+    // Into another folder name the outputs differ only where they record
+    // the command line (`# preclin …: analyze … --out out2`, JSON "command").
+    let cwd = dir.join("w1");
+    let rel = Path::new("..").join("study/study.toml");
+    let o = Command::new(env!("CARGO_BIN_EXE_preclin"))
+        .args(["analyze", rel.to_str().unwrap(), "--out", "out2"])
+        .current_dir(&cwd)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let other = tree(&cwd.join("out2"));
+    assert_eq!(
+        other.keys().collect::<Vec<_>>(),
+        trees[0].keys().collect::<Vec<_>>()
+    );
+    let mut differing = 0;
+    for (f, bytes) in &other {
+        if bytes != &trees[0][f] {
+            differing += 1;
+            let text = String::from_utf8(bytes.clone()).expect("a differing file is text");
+            let fixed = text.replace("--out out2", "--out out");
+            assert!(
+                fixed.as_bytes() == trees[0][f].as_slice(),
+                "{f} differs beyond the recorded command line"
+            );
+        }
+    }
+    assert!(differing > 0, "the command line is recorded somewhere");
 }
