@@ -18,6 +18,7 @@ pub mod flow_example;
 mod flow_report;
 mod invivo_report;
 pub mod invivo_synergy_example;
+mod invivo_synergy_report;
 mod report;
 pub mod resistance_example;
 

@@ -354,6 +354,7 @@ pub fn build(
 
     sections.extend(super::flow_report::sections(example_dir, out, &fig_dir)?);
     sections.extend(super::invivo_report::sections(example_dir, out, &fig_dir)?);
+    sections.push(super::invivo_synergy_report::section(example_dir, out)?);
     for (_, _, run) in runs {
         for (p, h) in &run.provenance.inputs {
             let rel = Path::new(p)

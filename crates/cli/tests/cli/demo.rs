@@ -200,6 +200,27 @@ fn demo_writes_report_figures_and_truth_check() {
     );
     assert!(en.num(i, "welch_p_holm") < 0.05);
 
+    // In vivo combination: SynergyLMM's Bliss combination index covers the
+    // simulated exp(−0.02·t) at the last days, and shows synergy at day 21.
+    assert!(html.contains("In vivo combination: MI-503 × quizartinib"));
+    let syn = Csv::read(&out.join("invivo/invivo_synergy_truth.csv"));
+    let lmm: Vec<usize> = (0..syn.rows.len())
+        .filter(|&i| syn.cell(i, "method") == "synergylmm")
+        .collect();
+    assert_eq!(lmm.len(), 6, "days 3 … 21");
+    let covered = lmm
+        .iter()
+        .filter(|&&i| syn.cell(i, "covered") == "true")
+        .count();
+    assert!(
+        covered >= 5,
+        "{covered} of 6 Bliss intervals cover the truth"
+    );
+    let last = *lmm.last().unwrap();
+    assert_eq!(syn.num(last, "time"), 21.0);
+    assert!(syn.num(last, "ci_upper") < 1.0, "synergy at day 21");
+    assert!((syn.num(last, "truth") - (-0.42f64).exp()).abs() < 1e-3);
+
     // Truth recovery: truths inside the tested dose range within 0.1 log10.
     let check = Csv::read(&out.join("truth_check.csv"));
     check.assert_no_non_finite("truth_check.csv", &[]);
