@@ -250,6 +250,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         }
     }
     eprintln!(
+        "ask the store, e.g.: preclin db --db {} query --compound MI-503 --cell-line MV4-11",
+        out.join("preclin.db").display()
+    );
+    eprintln!(
         "timings: simulate + write {}, analyze {}, validation {}",
         secs(t_sim),
         secs(t_analyze),
