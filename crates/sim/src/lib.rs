@@ -11,3 +11,4 @@
 //! analyses many times, lives in `study`.
 
 pub mod dynamics;
+pub mod pk;
