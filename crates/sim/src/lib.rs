@@ -10,5 +10,8 @@
 //! This crate never calls an analysis: planning, which simulates and then
 //! analyses many times, lives in `study`.
 
+pub mod clonal;
 pub mod dynamics;
+pub mod kinetics_simple;
 pub mod pk;
+pub mod population;
