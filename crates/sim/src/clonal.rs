@@ -105,6 +105,17 @@ pub struct ClonalRun {
     pub leaped_intervals: u64,
 }
 
+/// Seed of sub-stream `index` of a master seed: SplitMix64 (Steele, Lea &
+/// Flood 2014, OOPSLA) of `master + (index + 1)·φ64`. Per-mouse and
+/// per-patient streams are derived this way, so results do not depend on
+/// the order or the thread in which subjects are simulated.
+pub fn subseed(master: u64, index: u64) -> u64 {
+    let mut z = master.wrapping_add(index.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 fn poisson(rng: &mut Xoshiro256PlusPlus, mean: f64) -> u64 {
     if mean <= 0.0 {
         0

@@ -12,6 +12,7 @@
 
 pub mod clonal;
 pub mod dynamics;
+pub mod invivo_readouts;
 pub mod kinetics_simple;
 pub mod pk;
 pub mod population;
