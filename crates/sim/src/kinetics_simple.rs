@@ -103,6 +103,22 @@ impl EmaxLag {
         )
     }
 
+    /// Stand-in for the patient cohort, compounds `[revumenib,
+    /// mezigdomide]`, clones `[parental, MEN1_mutant, other_resistant]`:
+    /// as [`EmaxLag::menin_standin`] but with a menin-inhibitor EC50 of
+    /// 20 nM free (revumenib assumed ~10-fold more potent than MI-503) and
+    /// a mezigdomide EC50 of 1 nM free (10 nM for the other-resistant
+    /// clone). MEN1 mutants: 100-fold shift for the menin inhibitor only.
+    /// Illustrative numbers, not a calibration.
+    pub fn cohort_standin() -> EmaxLag {
+        let mut k = EmaxLag::menin_standin();
+        let ec = [[20e-9, 1e-9], [2e-6, 1e-9], [200e-9, 10e-9]];
+        for (c, e) in k.clones.iter_mut().zip(ec) {
+            c.ec50_molar = e.to_vec();
+        }
+        k
+    }
+
     /// The target effect `E*` of clone `k` at `conc` (Bliss combination).
     pub fn target_effect(&self, k: usize, conc: &[f64]) -> f64 {
         let c = &self.clones[k];

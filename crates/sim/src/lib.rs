@@ -11,6 +11,7 @@
 //! analyses many times, lives in `study`.
 
 pub mod clonal;
+pub mod cohort;
 pub mod dynamics;
 pub mod invivo_readouts;
 pub mod kinetics_simple;
