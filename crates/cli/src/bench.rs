@@ -33,6 +33,8 @@ enum BenchWhat {
     /// FCS read throughput, and compensation + logicle + polygon gate end
     /// to end from the file.
     Fcs(crate::bench_fcs::BenchFcsArgs),
+    /// Virtual mice with clonal evolution per second, virtual patient cohort.
+    Sim(crate::bench_sim::BenchSimArgs),
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +86,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         BenchWhat::Fit(a) => bench_fit(a),
         BenchWhat::Synergy(a) => bench_synergy(a),
         BenchWhat::Fcs(a) => crate::bench_fcs::run(a),
+        BenchWhat::Sim(a) => crate::bench_sim::run(a),
     }
 }
 

@@ -24,8 +24,10 @@
 //!   their time) into the target clone; arrivals into this clone are
 //!   inserted at their times (memorylessness makes this exact).
 //! * `N_k ≥ switch_cells`: **tau-leaping** (Gillespie 2001, J Chem Phys
-//!   115:1716) with substeps `τ = min(remaining, ε/(b+d))` (step control:
-//!   the expected number of events per cell in a leap is at most `ε`):
+//!   115:1716) with substeps `τ = min(remaining, ε/|b−d|, ε²N/(b+d))`
+//!   (the step control of Cao, Gillespie & Petzold 2006, J Chem Phys
+//!   124:044109: the expected change `|b−d|Nτ` and its standard deviation
+//!   `√((b+d)Nτ)` both stay within `εN`):
 //!   deaths `D ~ Binomial(N, 1 − e^(−dτ))` (never more than the cells
 //!   present, so counts never go negative) and births
 //!   `B ~ Poisson(N e^(−dτ)(e^(bτ) − 1))` — the mean chosen so that
@@ -343,11 +345,18 @@ fn leap(
 ) {
     let mut t = t0;
     while t < t1 && n[k] > 0 {
-        let tau = if b + d > 0.0 {
-            (eps / (b + d)).min(t1 - t)
-        } else {
-            t1 - t
-        };
+        // Step control of Cao, Gillespie & Petzold (2006, J Chem Phys
+        // 124:044109) for one birth–death species: the expected change and
+        // its standard deviation stay within ε·N.
+        let nf = n[k] as f64;
+        let drift = (b - d).abs();
+        let mut tau = t1 - t;
+        if drift > 0.0 {
+            tau = tau.min(eps / drift);
+        }
+        if b + d > 0.0 {
+            tau = tau.min(eps * eps * nf / (b + d));
+        }
         // Mean-preserving leap: survivors N e^(−dτ) on average, births
         // N e^(−dτ)(e^(bτ) − 1), so E[N(t+τ)] = N e^((b−d)τ) exactly.
         let births = poisson(rng, n[k] as f64 * (-d * tau).exp() * (b * tau).exp_m1());
