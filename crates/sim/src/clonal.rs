@@ -38,7 +38,9 @@
 //!   start (their timing error is negligible next to ≥ `switch_cells`
 //!   cells).
 //!
-//! The switch is decided per clone at the start of each interval: small
+//! The switch is decided per clone at the start of each interval (and a
+//! clone that grows past 8 × `switch_cells` during an exact interval is
+//! leaped for the rest of it): small
 //! clones — new mutants, and tumours near extinction — are exact, where
 //! tau-leaping's error is largest. Poisson draws with mean > 10¹² use the
 //! normal approximation. Random numbers: Xoshiro256++ seeded with the
@@ -222,18 +224,36 @@ pub fn simulate_branching(
                 } else {
                     run.exact_intervals += 1;
                     arr.sort_by(f64::total_cmp);
-                    exact(
+                    let stop = exact(
                         &mut rng,
                         k,
                         &mut n,
-                        birth[k],
-                        death[k],
+                        (birth[k], death[k]),
                         &outgoing[k],
                         (t, t1),
                         &arr,
+                        EXACT_LIMIT_FACTOR.saturating_mul(opts.switch_cells.max(1)),
                         &mut arrivals,
                         &mut run,
                     );
+                    if let Some((ts, pending)) = stop {
+                        // The clone outgrew the exact regime within the
+                        // interval: leap the rest of it.
+                        run.leaped_intervals += 1;
+                        n[k] += pending;
+                        leap(
+                            &mut rng,
+                            k,
+                            &mut n,
+                            birth[k],
+                            death[k],
+                            &outgoing[k],
+                            (ts, t1),
+                            opts.epsilon,
+                            &mut arrivals,
+                            &mut run,
+                        );
+                    }
                 }
             }
             t = t1;
@@ -257,6 +277,11 @@ pub fn simulate_branching(
     Ok(run)
 }
 
+/// A clone simulated exactly that grows past this multiple of
+/// `switch_cells` within one interval is tau-leaped for the rest of it
+/// (guards against fast kinetics making the exact phase explode).
+const EXACT_LIMIT_FACTOR: u64 = 8;
+
 /// Above this many mutant arrivals in one leap, they are added as a count
 /// rather than one timed arrival each.
 const BULK_ARRIVALS: u64 = 1000;
@@ -268,24 +293,28 @@ fn first_arrival(run: &mut ClonalRun, to: usize, time: f64) {
 }
 
 /// Exact Gillespie for clone `k` over `(t0, t1)` with the sorted immigrant
-/// times `arr`.
+/// times `arr`. Returns `(time, arrivals not yet inserted)` if the clone
+/// grew past `limit` cells before `t1` (the caller leaps the rest).
 #[allow(clippy::too_many_arguments)]
 fn exact(
     rng: &mut Xoshiro256PlusPlus,
     k: usize,
     n: &mut [u64],
-    b: f64,
-    d: f64,
+    (b, d): (f64, f64),
     out: &[Mutation],
     (t0, t1): (f64, f64),
     arr: &[f64],
+    limit: u64,
     arrivals: &mut [Vec<f64>],
     run: &mut ClonalRun,
-) {
+) -> Option<(f64, u64)> {
     let mu_total: f64 = out.iter().map(|m| m.mu).sum();
     let mut t = t0;
     let mut next_arr = 0;
     loop {
+        if n[k] > limit {
+            return Some((t, (arr.len() - next_arr) as u64));
+        }
         let a = (b + d) * n[k] as f64;
         let ta = arr.get(next_arr).copied().unwrap_or(f64::INFINITY);
         let tau = if a > 0.0 {
@@ -301,7 +330,7 @@ fn exact(
                 next_arr += 1;
                 continue;
             }
-            break;
+            return None;
         }
         t += tau;
         let u: f64 = rng.random::<f64>() * (b + d);

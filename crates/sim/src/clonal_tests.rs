@@ -198,3 +198,73 @@ fn runs_are_reproducible_by_seed() {
     // The drug shrinks the parental clone after the lag.
     assert!(a.cells[10][0] < a.cells[3][0]);
 }
+
+#[test]
+fn fast_kinetics_leave_the_exact_regime() {
+    // 2 divisions per hour: from 10 cells the exact phase would need ~10⁸
+    // events in 10 h; the clone is leaped once it passes 8 × switch_cells.
+    let mut kin = EmaxLag::constant(&[(2.0, 0.0)]);
+    let opts = ClonalOptions {
+        dt_h: 10.0,
+        ..ClonalOptions::default()
+    };
+    let r = simulate_branching(&mut kin, &no_drug(), &[], &[10], &[10.0], &opts, 1).unwrap();
+    let n = r.cells[0][0] as f64;
+    // Yule process mean 10 e^{20}; the realisation is within a factor 3.
+    let mean = 10.0 * 20f64.exp();
+    assert!(n > mean / 3.0 && n < mean * 3.0, "{n} vs {mean}");
+    assert_eq!((r.exact_intervals, r.leaped_intervals), (1, 1));
+}
+
+#[test]
+fn mean_matches_ode_under_pk_driven_kinetics_with_lag() {
+    use crate::pk::{Exposure, PkTable, Profile, Regimen, Route};
+    let t = PkTable::bundled();
+    let mi = t.get("MI-503").unwrap();
+    let exp = Exposure {
+        profiles: vec![
+            Profile::new(mi, &[Regimen::daily(60.0, Route::Ip, 10)]).unwrap(),
+            Profile::new(mi, &[]).unwrap(),
+        ],
+    };
+    let mut kin = EmaxLag::menin_standin();
+    let muts = [Mutation {
+        from: 0,
+        to: 1,
+        mu: 1e-3,
+    }];
+    let rec: Vec<f64> = (1..=10).map(|d| d as f64 * 24.0).collect();
+    let n0 = [3000u64, 0, 0];
+    let opts = ClonalOptions {
+        stop_on_extinction: false,
+        dt_h: 2.0,
+        ..ClonalOptions::default()
+    };
+    let ode = simulate_ode(&mut kin, &exp, &muts, &[3000.0, 0.0, 0.0], &rec, 2.0).unwrap();
+    let (mut p, mut m) = (Vec::new(), Vec::new());
+    for s in 0..300 {
+        let r = simulate_branching(&mut kin, &exp, &muts, &n0, &rec, &opts, 900 + s).unwrap();
+        p.push(r.cells[9][0] as f64);
+        m.push(r.cells[9][1] as f64);
+    }
+    let (mp, sp) = mean_se(&p);
+    let (mm, sm) = mean_se(&m);
+    // The drug slows the parental clone (vehicle: 3000 e^{0.022·240}); the
+    // mutant grows.
+    let vehicle = 3000.0 * (0.022f64 * 240.0).exp();
+    assert!(
+        ode.cells[9][0] < 0.2 * vehicle && ode.cells[9][1] > 100.0,
+        "{:?}",
+        ode.cells[9]
+    );
+    assert!(
+        (mp - ode.cells[9][0]).abs() < 4.0 * sp + 1e-3 * ode.cells[9][0],
+        "{mp} ± {sp} vs {}",
+        ode.cells[9][0]
+    );
+    assert!(
+        (mm - ode.cells[9][1]).abs() < 4.0 * sm + 1e-3 * ode.cells[9][1],
+        "{mm} ± {sm} vs {}",
+        ode.cells[9][1]
+    );
+}

@@ -11,7 +11,10 @@ use preclin_sim::pk::Constant;
 /// Parses `mouse,group,day,length,width,body_weight,exit` text.
 fn records(csv: &str) -> Vec<Record> {
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("mouse,group,day,length,width,body_weight,exit"));
+    assert_eq!(
+        lines.next(),
+        Some("mouse,group,day,length,width,body_weight,exit")
+    );
     lines
         .enumerate()
         .map(|(i, l)| {
@@ -37,8 +40,15 @@ fn invivo_reads_the_simulated_calipers_and_recovers_growth_rates() {
     // Net 0.12/day (vehicle-like MV4;11), so some mice reach 2000 mm³.
     let mut kin = EmaxLag::constant(&[(0.01, 0.01 - 0.12 / 24.0)]);
     let none = Constant(vec![]);
-    let arms = [Arm { group: "vehicle".into(), exposure: &none }];
-    let design = XenograftDesign { n_per_group: 10, tempo_log_sd: 0.15, ..XenograftDesign::default() };
+    let arms = [Arm {
+        group: "vehicle".into(),
+        exposure: &none,
+    }];
+    let design = XenograftDesign {
+        n_per_group: 10,
+        tempo_log_sd: 0.15,
+        ..XenograftDesign::default()
+    };
     let sim = simulate_xenograft(&mut kin, &arms, &design, 424242).unwrap();
     let study = Study::new(&records(&sim.caliper_csv()), &StudyOptions::default()).unwrap();
     let stated: Vec<_> = study.exits().into_iter().filter(|e| e.stated).collect();
