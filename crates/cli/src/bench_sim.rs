@@ -64,13 +64,8 @@ pub fn run(a: BenchSimArgs) -> anyhow::Result<()> {
     let treated = Exposure {
         profiles: vec![
             Profile::new(mi503, &[Regimen::daily(60.0, Route::Ip, 28)])?,
-            Profile::new(
-                mi503,
-                &[Regimen {
-                    n_doses: 0,
-                    ..Regimen::daily(0.0, Route::Ip, 0)
-                }],
-            )?,
+            // The mezigdomide slot of the kinetics stays empty (no doses).
+            Profile::new(mi503, &[])?,
         ],
     };
     let vehicle = Constant(vec![0.0, 0.0]);
@@ -122,13 +117,8 @@ pub fn run(a: BenchSimArgs) -> anyhow::Result<()> {
     let treated_100 = Exposure {
         profiles: vec![
             Profile::new(mi503, &[Regimen::daily(60.0, Route::Ip, 100)])?,
-            Profile::new(
-                mi503,
-                &[Regimen {
-                    n_doses: 0,
-                    ..Regimen::daily(0.0, Route::Ip, 0)
-                }],
-            )?,
+            // The mezigdomide slot of the kinetics stays empty (no doses).
+            Profile::new(mi503, &[])?,
         ],
     };
     let arms = [

@@ -156,7 +156,7 @@ pub fn simulate_branching(
     seed: u64,
 ) -> Result<ClonalRun, PopError> {
     let nk = kin.clones();
-    validate(nk, conc.compounds(), mutations, n0.len(), record_h)?;
+    validate(nk, mutations, n0.len(), record_h)?;
     if !(opts.dt_h.is_finite() && opts.dt_h > 0.0 && opts.epsilon > 0.0 && opts.epsilon.is_finite())
     {
         return Err(PopError::Invalid(

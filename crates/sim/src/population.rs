@@ -52,7 +52,6 @@ pub struct Mutation {
 /// Checks clone counts, mutation ordering and ranges, record times.
 pub(crate) fn validate(
     clones: usize,
-    compounds: usize,
     mutations: &[Mutation],
     n0_len: usize,
     record_h: &[f64],
@@ -64,7 +63,6 @@ pub(crate) fn validate(
     if n0_len != clones {
         return bad(format!("{n0_len} initial sizes for {clones} clones"));
     }
-    let _ = compounds;
     let mut out = vec![0.0; clones];
     for m in mutations {
         if m.from >= m.to || m.to >= clones {
@@ -124,7 +122,7 @@ pub fn simulate_ode(
     dt_h: f64,
 ) -> Result<Trajectory, PopError> {
     let k = kin.clones();
-    validate(k, conc.compounds(), mutations, n0.len(), record_h)?;
+    validate(k, mutations, n0.len(), record_h)?;
     if !(dt_h.is_finite() && dt_h > 0.0) {
         return Err(PopError::Invalid(format!("step {dt_h} h must be > 0")));
     }

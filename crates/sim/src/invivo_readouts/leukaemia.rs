@@ -311,8 +311,12 @@ pub fn simulate_leukaemia(
                 if day > design.study_end_days || death_day.is_some_and(|d| day >= d) {
                     break;
                 }
-                let Some(cells) = run.cells.get(i) else { break };
-                let b = cells.iter().sum::<u64>() as f64;
+                // After an extinction the run stops: the burden stays 0.
+                let b = match run.cells.get(i) {
+                    Some(cells) => cells.iter().sum::<u64>() as f64,
+                    None if run.extinct_at_h.is_some() => 0.0,
+                    None => break,
+                };
                 let p = b / (b + design.hcd45_half_cells);
                 let k = Binomial::new(design.events_per_sample, p)
                     .map(|d| d.sample(&mut rng))

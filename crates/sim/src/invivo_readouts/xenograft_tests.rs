@@ -216,3 +216,32 @@ fn relapse_calls_and_mutant_fraction() {
     assert_eq!(s.pct, Some(50.0));
     assert_eq!(mutant_relapse_fraction([&none], 0.02).pct, None);
 }
+
+#[test]
+fn cured_leukaemia_is_censored_and_blood_clears() {
+    let mut kin = EmaxLag::constant(&[(0.01, 0.2)]);
+    let none = Constant(vec![]);
+    let arms = [Arm {
+        group: "cure".into(),
+        exposure: &none,
+    }];
+    let design = LeukaemiaDesign {
+        n_per_group: 3,
+        n0_median: 1e3,
+        study_end_days: 30.0,
+        blood_days: vec![0.0, 14.0, 28.0],
+        ..LeukaemiaDesign::default()
+    };
+    let sim = simulate_leukaemia(&mut kin, &arms, &design, 2).unwrap();
+    for (row, t) in sim.survival.iter().zip(&sim.truth) {
+        assert!(!row.event && row.time == 30.0 && t.extinct && t.death_day.is_none());
+    }
+    assert_eq!(sim.blood.len(), 9);
+    assert!(
+        sim.blood
+            .iter()
+            .filter(|b| b.day > 0.0)
+            .all(|b| b.hcd45_pct == 0.0)
+    );
+    assert!(super::calibration::median_death_day(&sim, "cure").is_none());
+}
