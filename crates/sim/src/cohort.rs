@@ -259,6 +259,28 @@ fn patient<K: Kinetics + Clone>(
     })
 }
 
+/// Per-patient CSV
+/// `patient,seed,responded,extinct,relapse_day,men1_fraction,men1_relapse`
+/// (empty cell where a value does not exist), headed by the master seed.
+pub fn outcomes_csv(outcomes: &[PatientOutcome], seed: u64) -> String {
+    let mut s = format!(
+        "# preclin sim cohort, master seed {seed}\npatient,seed,responded,extinct,relapse_day,men1_fraction,men1_relapse\n"
+    );
+    for o in outcomes {
+        s.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            o.index,
+            o.seed,
+            u8::from(o.responded),
+            u8::from(o.extinct),
+            crate::invivo_readouts::opt(o.relapse_day, 2),
+            crate::invivo_readouts::opt(o.men1_fraction, 6),
+            u8::from(o.men1_relapse),
+        ));
+    }
+    s
+}
+
 /// Summarises patient outcomes.
 pub fn summarise(outcomes: &[PatientOutcome], seed: u64) -> CohortSummary {
     let n = outcomes.len();

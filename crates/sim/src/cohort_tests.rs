@@ -26,6 +26,10 @@ fn cohort_is_deterministic_and_independent_of_threads() {
     assert_ne!(a, c);
     assert_eq!(sa.n, 40);
     assert_eq!(a[7].seed, crate::clonal::subseed(99, 7));
+    let csv = outcomes_csv(&a, 99);
+    assert_eq!(csv, outcomes_csv(&b, 99));
+    assert_eq!(csv.lines().count(), 2 + 40);
+    assert!(!csv.contains("NaN"));
 }
 
 #[test]
