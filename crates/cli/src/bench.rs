@@ -36,6 +36,8 @@ enum BenchWhat {
     Fcs(crate::bench_fcs::BenchFcsArgs),
     /// Time `preclin analyze` on the bundled example study (median of runs).
     Study(crate::bench_study::BenchStudyArgs),
+    /// Virtual mice with clonal evolution per second, virtual patient cohort.
+    Sim(crate::bench_sim::BenchSimArgs),
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +90,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         BenchWhat::Synergy(a) => bench_synergy(a),
         BenchWhat::Fcs(a) => crate::bench_fcs::run(a),
         BenchWhat::Study(a) => crate::bench_study::run(a),
+        BenchWhat::Sim(a) => crate::bench_sim::run(a),
     }
 }
 

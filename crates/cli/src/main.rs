@@ -7,6 +7,7 @@
 mod analyze;
 mod bench;
 mod bench_fcs;
+mod bench_sim;
 mod bench_study;
 mod cfu;
 mod compare;

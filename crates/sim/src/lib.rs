@@ -10,4 +10,10 @@
 //! This crate never calls an analysis: planning, which simulates and then
 //! analyses many times, lives in `study`.
 
+pub mod clonal;
+pub mod cohort;
 pub mod dynamics;
+pub mod invivo_readouts;
+pub mod kinetics_simple;
+pub mod pk;
+pub mod population;
