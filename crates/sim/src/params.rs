@@ -1,0 +1,719 @@
+//! The model's parameter file (TOML): compounds, cell lines, MEN1 mutants,
+//! the cell-fate constants, qPCR genes and flow markers.
+//!
+//! The bundled default is `crates/sim/data/params.toml` ([`DEFAULT_TOML`]);
+//! every value there carries a comment naming its source (seed document,
+//! reference table, domain notes) or the word "assumption" with the
+//! reasoning. Users copy it, edit it and pass it back
+//! (`preclin simulate --params FILE`).
+//!
+//! Parsing is two-step, as for `study.toml`: the document is read into raw
+//! types keeping the byte span of every value ([`toml::Spanned`]); syntax
+//! errors, unknown keys and type errors carry the span `toml` reports. The
+//! raw values are then validated (positive rates, fractions in [0, 1],
+//! known mechanisms, MEN1 shifts naming declared menin inhibitors, unique
+//! names) and every finding is reported with its 1-based line and column,
+//! all at once.
+//!
+//! Units: concentrations are written in nM in the file (keys end in `_nM`)
+//! and held in molar here; rates are per hour.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The bundled default parameter file.
+pub const DEFAULT_TOML: &str = include_str!("../data/params.toml");
+
+/// 1 nM in molar.
+pub const NANOMOLAR: f64 = 1e-9;
+
+/// How a compound acts in the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mechanism {
+    /// Menin–KMT2A interaction inhibitor: occupies menin (competitive).
+    Menin,
+    /// FLT3 kinase inhibitor.
+    Flt3,
+    /// BCL2 inhibitor (BH3 mimetic).
+    Bcl2,
+    /// DOT1L methyltransferase inhibitor: lowers the program.
+    Dot1l,
+    /// IKZF1 / IKZF3 degrader (CELMoD): lowers the program.
+    Ikzf1Degrader,
+    /// Non-specific cytotoxic (positive control).
+    Cytotoxic,
+}
+
+impl Mechanism {
+    const NAMES: [(&'static str, Mechanism); 6] = [
+        ("menin", Mechanism::Menin),
+        ("flt3", Mechanism::Flt3),
+        ("bcl2", Mechanism::Bcl2),
+        ("dot1l", Mechanism::Dot1l),
+        ("ikzf1_degrader", Mechanism::Ikzf1Degrader),
+        ("cytotoxic", Mechanism::Cytotoxic),
+    ];
+
+    fn parse(s: &str) -> Option<Mechanism> {
+        Self::NAMES.iter().find(|(n, _)| *n == s).map(|(_, m)| *m)
+    }
+}
+
+/// Cell-fate and program constants shared by all cell lines (per hour).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelParams {
+    /// Half-life of the program's relaxation to its target (h): k = ln 2 / t½.
+    pub program_half_life_h: f64,
+    /// Differentiation rate of undifferentiated cells at full program (1/h).
+    pub diff_basal_per_h: f64,
+    /// Extra differentiation rate at complete program loss (1/h).
+    pub diff_max_per_h: f64,
+    /// Program loss (1 − P) at half the extra differentiation rate.
+    pub diff_half_loss: f64,
+    /// Hill exponent of differentiation in program loss.
+    pub diff_hill: f64,
+    /// Fraction of the division rate kept at complete program loss.
+    pub prolif_floor: f64,
+    /// Death rate of undifferentiated cells without drug (1/h).
+    pub basal_death_per_h: f64,
+    /// Death rate of differentiated (non-dividing) cells (1/h).
+    pub differentiated_death_per_h: f64,
+    /// Apoptosis rate at full BCL2 / FLT3 / cytotoxic engagement (1/h).
+    pub apoptosis_max_per_h: f64,
+    /// Share of the program a DOT1L inhibitor removes at saturation.
+    pub dot1l_program_share: f64,
+    /// Share of the program IKZF1 degradation removes at saturation.
+    pub ikzf1_program_share: f64,
+    /// Dependence on FLT3 signalling of an FLT3-ITD line (0–1).
+    pub flt3_itd_dependence: f64,
+    /// Dependence on FLT3 signalling of an FLT3 wild-type line (0–1).
+    pub flt3_wt_dependence: f64,
+    /// Exponent of FLT3 expression in the program: E_FLT3 = P^s.
+    pub flt3_program_exponent: f64,
+    /// Exponent of BCL2 expression in the program: E_BCL2 = P^s.
+    pub bcl2_program_exponent: f64,
+}
+
+/// A compound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compound {
+    /// Name.
+    pub name: String,
+    /// Other names.
+    pub aliases: Vec<String>,
+    /// How it acts.
+    pub mechanism: Mechanism,
+    /// Target (for study.toml).
+    pub target: String,
+    /// Class (for study.toml).
+    pub class: String,
+    /// Potency at the target (molar): Kd for menin, IC50 for kinases /
+    /// BCL2 / DOT1L, DC50 for degraders, EC50 of cytotoxicity.
+    pub potency_molar: f64,
+    /// Hill exponent of target engagement.
+    pub hill: f64,
+    /// Free (active) fraction in culture medium with serum.
+    pub free_fraction: f64,
+    /// Off-target cytotoxicity EC50 (molar), if any.
+    pub cytotoxic_molar: Option<f64>,
+    /// Molecular weight (g/mol), if known.
+    pub molecular_weight: Option<f64>,
+}
+
+impl Compound {
+    /// True if `name` is the compound's name or an alias (case-insensitive).
+    pub fn is_named(&self, name: &str) -> bool {
+        let k = name.trim().to_lowercase();
+        self.name.to_lowercase() == k || self.aliases.iter().any(|a| a.to_lowercase() == k)
+    }
+}
+
+/// A cell line or primary model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellLine {
+    /// Name.
+    pub name: String,
+    /// Other names (the first alias, if any, is used in file names).
+    pub aliases: Vec<String>,
+    /// `human` or `mouse`.
+    pub species: String,
+    /// KMT2A fusion, if rearranged.
+    pub kmt2a_fusion: Option<String>,
+    /// NPM1c mutant.
+    pub npm1c: bool,
+    /// Non-malignant line (selectivity reference).
+    pub normal: bool,
+    /// Dependence of the program on the menin–KMT2A axis (0–1).
+    pub menin_dependence: f64,
+    /// FLT3-ITD.
+    pub flt3_itd: bool,
+    /// BCL2 dependence (apoptotic priming, 0–1).
+    pub bcl2_dependence: f64,
+    /// Doubling time without drug (h).
+    pub doubling_time_h: f64,
+    /// MTT absorbance (above blank) of vehicle wells at the read time.
+    pub vehicle_signal: f64,
+}
+
+impl CellLine {
+    /// The name used in file names and data files: the first alias without
+    /// `;` or spaces if the name has them, else the name.
+    pub fn file_name(&self) -> String {
+        if self.name.contains([';', ' ', '/']) {
+            if let Some(a) = self.aliases.first() {
+                return a.clone();
+            }
+            return self.name.replace([';', ' ', '/'], "-");
+        }
+        self.name.clone()
+    }
+
+    /// True if `name` is the line's name or an alias (case-insensitive).
+    pub fn is_named(&self, name: &str) -> bool {
+        let k = name.trim().to_lowercase();
+        self.name.to_lowercase() == k || self.aliases.iter().any(|a| a.to_lowercase() == k)
+    }
+}
+
+/// A MEN1 mutant clone: fold shifts of menin affinity per compound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Men1Mutant {
+    /// Mutation (e.g. `M327I`).
+    pub name: String,
+    /// Compound name → fold increase of its Kd (1 = unaffected).
+    pub shift: BTreeMap<String, f64>,
+}
+
+impl Men1Mutant {
+    /// The fold shift for a compound (1 if not listed).
+    pub fn shift_for(&self, compound: &str) -> f64 {
+        self.shift.get(compound).copied().unwrap_or(1.0)
+    }
+}
+
+/// A qPCR gene.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gene {
+    /// Symbol.
+    pub name: String,
+    /// Expression = P^exponent (0 for reference genes).
+    pub program_exponent: f64,
+    /// Mean Ct under vehicle.
+    pub ct_vehicle: f64,
+    /// Reference (housekeeping) gene.
+    pub reference: bool,
+}
+
+/// A flow-cytometry marker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    /// Marker (e.g. `CD11b`).
+    pub name: String,
+    /// FCS channel `$PnN`.
+    pub channel: String,
+    /// `$PnS` label.
+    pub label: String,
+    /// % positive among undifferentiated cells.
+    pub undifferentiated_pct: f64,
+    /// % positive among differentiated cells.
+    pub differentiated_pct: f64,
+}
+
+/// The validated parameter set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// Cell-fate constants.
+    pub model: ModelParams,
+    /// Compounds.
+    pub compounds: Vec<Compound>,
+    /// Cell lines.
+    pub cell_lines: Vec<CellLine>,
+    /// MEN1 mutants.
+    pub men1_mutants: Vec<Men1Mutant>,
+    /// qPCR genes.
+    pub genes: Vec<Gene>,
+    /// Flow markers.
+    pub markers: Vec<Marker>,
+}
+
+impl Params {
+    /// The bundled defaults.
+    pub fn bundled() -> Params {
+        parse(DEFAULT_TOML).expect("the bundled parameter file is valid (tested)")
+    }
+
+    /// The compound called `name` (or alias).
+    pub fn compound(&self, name: &str) -> Option<&Compound> {
+        self.compounds.iter().find(|c| c.is_named(name))
+    }
+
+    /// The cell line called `name` (or alias).
+    pub fn cell_line(&self, name: &str) -> Option<&CellLine> {
+        self.cell_lines.iter().find(|c| c.is_named(name))
+    }
+
+    /// The MEN1 mutant called `name`.
+    pub fn men1_mutant(&self, name: &str) -> Option<&Men1Mutant> {
+        self.men1_mutants
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// One finding in a parameter file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamDiagnostic {
+    /// 1-based line (None = whole file).
+    pub line: Option<usize>,
+    /// 1-based column in characters.
+    pub column: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ParamDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "line {l}, column {c}: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Errors reading a parameter file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamsError {
+    /// TOML syntax, unknown key or wrong type.
+    #[error("parameter file: {0}")]
+    Syntax(ParamDiagnostic),
+    /// Values out of range or inconsistent (all findings).
+    #[error("parameter file: {}", .0.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<ParamDiagnostic>),
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut o = offset.min(text.len());
+    while o > 0 && !text.is_char_boundary(o) {
+        o -= 1;
+    }
+    let before = &text[..o];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[start..].chars().count() + 1)
+}
+
+// Raw (spanned) document.
+
+type SF = Spanned<f64>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParams {
+    model: RawModel,
+    #[serde(default)]
+    compounds: Vec<RawCompound>,
+    #[serde(default)]
+    cell_lines: Vec<RawLine>,
+    #[serde(default)]
+    men1_mutants: Vec<RawMutant>,
+    #[serde(default)]
+    genes: Vec<RawGene>,
+    #[serde(default)]
+    markers: Vec<RawMarker>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    program_half_life_h: SF,
+    diff_basal_per_h: SF,
+    diff_max_per_h: SF,
+    diff_half_loss: SF,
+    diff_hill: SF,
+    prolif_floor: SF,
+    basal_death_per_h: SF,
+    differentiated_death_per_h: SF,
+    apoptosis_max_per_h: SF,
+    dot1l_program_share: SF,
+    ikzf1_program_share: SF,
+    flt3_itd_dependence: SF,
+    flt3_wt_dependence: SF,
+    flt3_program_exponent: SF,
+    bcl2_program_exponent: SF,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCompound {
+    name: Spanned<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    mechanism: Spanned<String>,
+    target: String,
+    class: String,
+    #[serde(rename = "potency_nM")]
+    potency_nm: SF,
+    #[serde(default)]
+    hill: Option<SF>,
+    free_fraction: SF,
+    #[serde(default, rename = "cytotoxic_nM")]
+    cytotoxic_nm: Option<SF>,
+    #[serde(default)]
+    molecular_weight: Option<SF>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLine {
+    name: Spanned<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    species: String,
+    #[serde(default)]
+    kmt2a_fusion: Option<String>,
+    #[serde(default)]
+    npm1c: bool,
+    #[serde(default)]
+    normal: bool,
+    menin_dependence: SF,
+    flt3_itd: bool,
+    bcl2_dependence: SF,
+    doubling_time_h: SF,
+    vehicle_signal: SF,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMutant {
+    name: Spanned<String>,
+    shift: BTreeMap<String, SF>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGene {
+    name: Spanned<String>,
+    program_exponent: SF,
+    ct_vehicle: SF,
+    #[serde(default)]
+    reference: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMarker {
+    name: Spanned<String>,
+    channel: String,
+    label: String,
+    undifferentiated_pct: SF,
+    differentiated_pct: SF,
+}
+
+struct Check<'t> {
+    text: &'t str,
+    found: Vec<ParamDiagnostic>,
+}
+
+impl Check<'_> {
+    fn at(&mut self, start: usize, msg: String) {
+        let (l, c) = line_col(self.text, start);
+        self.found.push(ParamDiagnostic {
+            line: Some(l),
+            column: Some(c),
+            message: msg,
+        });
+    }
+    /// A finite value > 0.
+    fn pos(&mut self, v: &SF, what: &str) -> f64 {
+        let x = *v.get_ref();
+        if !(x.is_finite() && x > 0.0) {
+            self.at(v.span().start, format!("{what} must be > 0 (got {x})"));
+        }
+        x
+    }
+    /// A finite value ≥ 0.
+    fn nonneg(&mut self, v: &SF, what: &str) -> f64 {
+        let x = *v.get_ref();
+        if !(x.is_finite() && x >= 0.0) {
+            self.at(v.span().start, format!("{what} must be ≥ 0 (got {x})"));
+        }
+        x
+    }
+    /// A value in [lo, hi].
+    fn within(&mut self, v: &SF, lo: f64, hi: f64, what: &str) -> f64 {
+        let x = *v.get_ref();
+        if !(x >= lo && x <= hi) {
+            self.at(
+                v.span().start,
+                format!("{what} must be in [{lo}, {hi}] (got {x})"),
+            );
+        }
+        x
+    }
+    fn unique(&mut self, names: &[&Spanned<String>], what: &str) {
+        let mut seen = std::collections::BTreeSet::new();
+        for n in names {
+            let k = n.get_ref().trim().to_lowercase();
+            if k.is_empty() {
+                self.at(n.span().start, format!("empty {what} name"));
+            } else if !seen.insert(k) {
+                self.at(
+                    n.span().start,
+                    format!("{what} '{}' declared twice", n.get_ref()),
+                );
+            }
+        }
+    }
+}
+
+/// Parses and validates a parameter file.
+pub fn parse(text: &str) -> Result<Params, ParamsError> {
+    let raw: RawParams = toml::from_str(text).map_err(|e| {
+        let (line, column) = match e.span() {
+            Some(s) => {
+                let (l, c) = line_col(text, s.start);
+                (Some(l), Some(c))
+            }
+            None => (None, None),
+        };
+        ParamsError::Syntax(ParamDiagnostic {
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        })
+    })?;
+    let mut ck = Check {
+        text,
+        found: Vec::new(),
+    };
+    let m = &raw.model;
+    let model = ModelParams {
+        program_half_life_h: ck.pos(&m.program_half_life_h, "program_half_life_h"),
+        diff_basal_per_h: ck.nonneg(&m.diff_basal_per_h, "diff_basal_per_h"),
+        diff_max_per_h: ck.nonneg(&m.diff_max_per_h, "diff_max_per_h"),
+        diff_half_loss: ck.within(&m.diff_half_loss, 1e-6, 1.0, "diff_half_loss"),
+        diff_hill: ck.pos(&m.diff_hill, "diff_hill"),
+        prolif_floor: ck.within(&m.prolif_floor, 0.0, 1.0, "prolif_floor"),
+        basal_death_per_h: ck.nonneg(&m.basal_death_per_h, "basal_death_per_h"),
+        differentiated_death_per_h: ck
+            .nonneg(&m.differentiated_death_per_h, "differentiated_death_per_h"),
+        apoptosis_max_per_h: ck.nonneg(&m.apoptosis_max_per_h, "apoptosis_max_per_h"),
+        dot1l_program_share: ck.within(&m.dot1l_program_share, 0.0, 1.0, "dot1l_program_share"),
+        ikzf1_program_share: ck.within(&m.ikzf1_program_share, 0.0, 1.0, "ikzf1_program_share"),
+        flt3_itd_dependence: ck.within(&m.flt3_itd_dependence, 0.0, 1.0, "flt3_itd_dependence"),
+        flt3_wt_dependence: ck.within(&m.flt3_wt_dependence, 0.0, 1.0, "flt3_wt_dependence"),
+        flt3_program_exponent: ck.nonneg(&m.flt3_program_exponent, "flt3_program_exponent"),
+        bcl2_program_exponent: ck.nonneg(&m.bcl2_program_exponent, "bcl2_program_exponent"),
+    };
+    ck.unique(
+        &raw.compounds.iter().map(|c| &c.name).collect::<Vec<_>>(),
+        "compound",
+    );
+    ck.unique(
+        &raw.cell_lines.iter().map(|c| &c.name).collect::<Vec<_>>(),
+        "cell line",
+    );
+    ck.unique(
+        &raw.men1_mutants.iter().map(|c| &c.name).collect::<Vec<_>>(),
+        "MEN1 mutant",
+    );
+    ck.unique(
+        &raw.genes.iter().map(|c| &c.name).collect::<Vec<_>>(),
+        "gene",
+    );
+    ck.unique(
+        &raw.markers.iter().map(|c| &c.name).collect::<Vec<_>>(),
+        "marker",
+    );
+    let mut compounds = Vec::new();
+    for c in &raw.compounds {
+        let mech = Mechanism::parse(c.mechanism.get_ref()).unwrap_or_else(|| {
+            ck.at(
+                c.mechanism.span().start,
+                format!(
+                    "unknown mechanism '{}' (expected one of {})",
+                    c.mechanism.get_ref(),
+                    Mechanism::NAMES.map(|(n, _)| n).join(", ")
+                ),
+            );
+            Mechanism::Cytotoxic
+        });
+        compounds.push(Compound {
+            name: c.name.get_ref().clone(),
+            aliases: c.aliases.clone(),
+            mechanism: mech,
+            target: c.target.clone(),
+            class: c.class.clone(),
+            potency_molar: ck.pos(&c.potency_nm, "potency_nM") * NANOMOLAR,
+            hill: c.hill.as_ref().map_or(1.0, |h| ck.pos(h, "hill")),
+            free_fraction: ck.within(&c.free_fraction, 1e-6, 1.0, "free_fraction"),
+            cytotoxic_molar: c
+                .cytotoxic_nm
+                .as_ref()
+                .map(|v| ck.pos(v, "cytotoxic_nM") * NANOMOLAR),
+            molecular_weight: c
+                .molecular_weight
+                .as_ref()
+                .map(|v| ck.pos(v, "molecular_weight")),
+        });
+    }
+    let mut cell_lines = Vec::new();
+    for l in &raw.cell_lines {
+        cell_lines.push(CellLine {
+            name: l.name.get_ref().clone(),
+            aliases: l.aliases.clone(),
+            species: l.species.clone(),
+            kmt2a_fusion: l.kmt2a_fusion.clone(),
+            npm1c: l.npm1c,
+            normal: l.normal,
+            menin_dependence: ck.within(&l.menin_dependence, 0.0, 1.0, "menin_dependence"),
+            flt3_itd: l.flt3_itd,
+            bcl2_dependence: ck.within(&l.bcl2_dependence, 0.0, 1.0, "bcl2_dependence"),
+            doubling_time_h: ck.pos(&l.doubling_time_h, "doubling_time_h"),
+            vehicle_signal: ck.pos(&l.vehicle_signal, "vehicle_signal"),
+        });
+    }
+    let mut men1_mutants = Vec::new();
+    for mu in &raw.men1_mutants {
+        let mut shift = BTreeMap::new();
+        for (name, v) in &mu.shift {
+            let x = ck.pos(v, "MEN1 shift");
+            match compounds.iter().find(|c| c.is_named(name)) {
+                Some(c) if c.mechanism == Mechanism::Menin => {
+                    shift.insert(c.name.clone(), x);
+                }
+                Some(_) => ck.at(
+                    v.span().start,
+                    format!("'{name}' is not a menin inhibitor: a MEN1 shift does not apply"),
+                ),
+                None => ck.at(v.span().start, format!("unknown compound '{name}'")),
+            }
+        }
+        men1_mutants.push(Men1Mutant {
+            name: mu.name.get_ref().clone(),
+            shift,
+        });
+    }
+    let genes = raw
+        .genes
+        .iter()
+        .map(|g| Gene {
+            name: g.name.get_ref().clone(),
+            program_exponent: ck.nonneg(&g.program_exponent, "program_exponent"),
+            ct_vehicle: ck.within(&g.ct_vehicle, 5.0, 40.0, "ct_vehicle"),
+            reference: g.reference,
+        })
+        .collect();
+    let markers = raw
+        .markers
+        .iter()
+        .map(|m| Marker {
+            name: m.name.get_ref().clone(),
+            channel: m.channel.clone(),
+            label: m.label.clone(),
+            undifferentiated_pct: ck.within(
+                &m.undifferentiated_pct,
+                0.0,
+                100.0,
+                "undifferentiated_pct",
+            ),
+            differentiated_pct: ck.within(&m.differentiated_pct, 0.0, 100.0, "differentiated_pct"),
+        })
+        .collect();
+    if ck.found.is_empty() {
+        Ok(Params {
+            model,
+            compounds,
+            cell_lines,
+            men1_mutants,
+            genes,
+            markers,
+        })
+    } else {
+        Err(ParamsError::Invalid(ck.found))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_file_is_valid_and_complete() {
+        let p = Params::bundled();
+        for name in [
+            "MI-503",
+            "revumenib",
+            "bleximenib",
+            "venetoclax",
+            "mezigdomide",
+        ] {
+            assert!(p.compound(name).is_some(), "{name}");
+        }
+        for name in ["MV4-11", "MOLM-13", "KOPN-8", "SEM", "MLL-AF9", "HEK293"] {
+            assert!(p.cell_line(name).is_some(), "{name}");
+        }
+        let m = p.men1_mutant("M327I").unwrap();
+        assert!(m.shift_for("revumenib") > 10.0 * m.shift_for("bleximenib"));
+        assert_eq!(p.compound("MI503").unwrap().name, "MI-503");
+        assert!((p.compound("MI-503").unwrap().potency_molar / 1e-9 - 30.6).abs() < 1e-6);
+    }
+
+    #[test]
+    fn every_value_line_has_a_source_comment() {
+        for (i, line) in DEFAULT_TOML.lines().enumerate() {
+            let t = line.trim();
+            let is_value = t.contains(" = ")
+                && !t.starts_with('#')
+                && !t.starts_with("name")
+                && !t.starts_with("aliases")
+                && !t.starts_with('[');
+            if is_value {
+                assert!(t.contains('#'), "line {}: no source comment: {t}", i + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn range_errors_name_line_and_column() {
+        let bad = DEFAULT_TOML.replacen(
+            "program_half_life_h = 24.0",
+            "program_half_life_h = -1.0",
+            1,
+        );
+        let line = bad
+            .lines()
+            .position(|l| l.starts_with("program_half_life_h"))
+            .unwrap()
+            + 1;
+        match parse(&bad) {
+            Err(ParamsError::Invalid(d)) => {
+                assert_eq!(d.len(), 1);
+                assert_eq!(d[0].line, Some(line));
+                assert_eq!(d[0].column, Some(23));
+                assert!(d[0].message.contains("program_half_life_h"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_and_unknown_keys_are_located() {
+        let bad = DEFAULT_TOML.replacen("diff_hill =", "diff_hil =", 1);
+        match parse(&bad) {
+            Err(ParamsError::Syntax(d)) => {
+                assert!(d.line.is_some(), "{d}");
+                assert!(d.message.contains("diff_hil"), "{d}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let bad = DEFAULT_TOML.replacen("mechanism = \"menin\"", "mechanism = \"menn\"", 1);
+        let e = parse(&bad).unwrap_err().to_string();
+        assert!(e.contains("unknown mechanism 'menn'"), "{e}");
+        assert!(e.contains("line "), "{e}");
+    }
+}
