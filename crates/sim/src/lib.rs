@@ -17,6 +17,7 @@ pub mod culture;
 pub mod kinetics;
 pub mod mechanism;
 pub mod params;
+pub mod readouts;
 
 /// Errors of the simulator.
 #[derive(Debug, thiserror::Error)]
