@@ -18,6 +18,7 @@ pub mod kinetics;
 pub mod mechanism;
 pub mod params;
 pub mod readouts;
+pub mod scenario;
 
 /// Errors of the simulator.
 #[derive(Debug, thiserror::Error)]
