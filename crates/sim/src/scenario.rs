@@ -138,7 +138,7 @@ fn mi503() -> Scenario {
         qpcr: Some(QpcrExperiment {
             line: "MV4-11".into(),
             compound: "MI-503".into(),
-            doses_nm: vec![0.0, 250.0, 1000.0],
+            doses_nm: vec![0.0, 250.0, 1000.0, 3000.0],
             hours: 144.0,
         }),
         cfu: Some(CfuExperiment {
@@ -249,7 +249,7 @@ pub fn run(
             "[[experiments]]\nname = {}\nkind = \"combination\"\nfiles = [{}]\ncompounds = {}\ncell_lines = {}\n[experiments.options]\nmethods = [\"bliss\", \"hsa\", \"loewe\", \"zip\"]\nseed = {}\n",
             q(&format!("combination_{}", b.name)),
             q(&format!("combination_{}.csv", b.name)),
-            list(&b.drugs.to_vec()),
+            list(b.drugs.as_ref()),
             list(&[line.file_name()]),
             sub_seed(bs, 1) >> 12,
         ));
@@ -306,7 +306,7 @@ pub fn run(
             "[[experiments]]\nname = \"flow_markers\"\nkind = \"flow\"\nfiles = {}\ncompounds = {}\ncell_lines = {}\n[experiments.options]\ngating = \"flow_gates.xml\"\ncontrol = {}\nvehicle = {}\n",
             list(&treated),
             list(&names),
-            list(&[fname.clone()]),
+            list(std::slice::from_ref(&fname)),
             q(&FlowExperiment::file(&fname, "FMO")),
             q(&FlowExperiment::file(&fname, "vehicle")),
         ));

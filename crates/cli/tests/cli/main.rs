@@ -19,6 +19,7 @@
 //! | [`survival`] | `preclin survival` on R's `aml` (medians, CIs, log-rank, HRs, Cox, curve, figure, errors) |
 //! | [`flow`] | `preclin fcs info/export`, `gate` (compliance memberships), `markers` |
 //! | [`xenograft`] | `preclin xenograft` (invivoSyn LS_1034 vs the reference CSVs, a tidy caliper table, figures, errors) and `preclin randomize` |
+//! | [`simulate`] | `preclin simulate` (the virtual lab) → `preclin analyze`: truth recovered, same seed same bytes, parameter-file errors |
 //! | [`study`] | `preclin compounds` (reference table, user rows, measured vs published) and `preclin db list/show/export/query` |
 
 mod analyze;
@@ -32,6 +33,7 @@ mod fit;
 mod flow;
 mod grouping;
 mod qpcr;
+mod simulate;
 mod study;
 mod survival;
 mod synergy;

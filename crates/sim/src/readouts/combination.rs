@@ -74,7 +74,7 @@ pub fn write(params: &Params, block: &Block, seed: u64, files: &mut Files) -> Re
     }
     let excess = bliss_excess(params, &block.line, drugs, block.tops_nm, block.hours)?;
     let mut truth = String::from("block_id,cell_line,drug,hours,gi50_nM,mean_bliss_excess\n");
-    for (k, d) in drugs.iter().enumerate() {
+    for d in drugs.iter() {
         let single = Culture::new(params, &block.line, &[d])?;
         let _ = writeln!(
             truth,
@@ -82,7 +82,6 @@ pub fn write(params: &Params, block: &Block, seed: u64, files: &mut Files) -> Re
             block.hours,
             cell(single.gi50(block.hours, GI50_SEARCH_MAX).map(|x| x * 1e9))
         );
-        let _ = k;
     }
     files.insert(format!("combination_{}.csv", block.name), csv.into_bytes());
     files.insert(

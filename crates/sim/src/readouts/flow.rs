@@ -93,8 +93,6 @@ pub fn write(
     for (compound, dose) in &exp.treatments {
         let c = Culture::new(params, &exp.line, &[compound.as_str()])?;
         let f = c.run(&[dose * 1e-9], exp.hours).differentiated_fraction();
-        let name = c.line().file_name();
-        let _ = name;
         conditions.push((
             compound.clone(),
             format!("{compound} {} nM", fmt_dose(*dose)),
