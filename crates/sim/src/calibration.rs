@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | MI-503 GI50 250–570 nM (7-day MTT) in MV4;11, MOLM-13, KOPN-8, SEM | seed 000 Table 1 | absolute GI50: viable cells (U + Dc) at 168 h = 50 % of vehicle |
 //! | MI-503 GI50 ≈ 0.22 µM in murine MLL-AF9 cells (7 d) | seed 000 Table 1 [ref 4]; potency.csv (Borkin 2015) | as above, accepted 180–270 nM |
-//! | weaker apparent potency at 72 h | notes/domain.md §2 (effect pronounced after 7–10 d, [S1]) | GI50(72 h) / GI50(7 d) ≥ 3, or no GI50 below 30 µM at 72 h |
+//! | weaker apparent potency at 72 h | notes/domain.md §2 (effect pronounced after 7–10 d, \[S1\]) | GI50(72 h) / GI50(7 d) ≥ 3, or no GI50 below 30 µM at 72 h |
 //! | HEK293 CC50 > 10 × KMT2A-r IC50 | seed 001 Table 1 (balomenib selectivity) | MI-503 HEK293 GI50(7 d) / largest KMT2A-r GI50(7 d) |
 //! | HOXA9 / MEIS1 down > 80 % | seed 001 Table 2 (MI-2, 6 days) | P^s after 6 days of MI-503 1 µM in MV4;11 |
 //! | CD11b / CD14 up, CD117 lost | seed 001 Table 2 (revumenib NOMO-1: CD14 up, CD117 lost) | % positive, MOLM-13, 7 days MI-503 1 µM vs vehicle: CD11b, CD14 ≥ 2×, CD117 ≤ 0.5× |

@@ -68,6 +68,17 @@ fn simulated_study_is_analysed_and_recovers_the_truth() {
         );
         assert!((200.0..700.0).contains(&fit), "{line}: {fit}");
     }
+    // The same model read at 72 h: much weaker apparent potency (the IC50
+    // is not reached in most experiments, or lies > 3× higher).
+    let p72 = Csv::read(&out.join("viability_72h/potency.csv"));
+    for line in ["MV4-11", "MOLM-13", "KOPN-8", "SEM"] {
+        let i = p72.find(&["compound", "cell_line"], &["MI-503", line]);
+        let reached = p72.num(i, "ic50_n");
+        let i7 = pot.find(&["compound", "cell_line"], &["MI-503", line]);
+        let weaker =
+            reached < 3.0 || p72.num(i, "ic50_geomean") > 3.0 * pot.num(i7, "ic50_geomean");
+        assert!(weaker, "{line}: 72-h IC50 reached in {reached} experiments");
+    }
     // HEK293 selectivity > 10×.
     let hek = pot.num(
         pot.find(&["compound", "cell_line"], &["MI-503", "HEK293"]),
