@@ -12,6 +12,10 @@
 //! | synergy mezigdomide + menin inhibitor | seed 002 ("highly synergistic") | mean Bliss excess (percentage points of inhibition) over the combination block > 2 |
 //! | synergy menin inhibitor + venetoclax | notes §3 [S10, S12, S21] (BCL2 lowered by menin inhibition) | as above |
 //!
+//! | revumenib loses potency in MEN1 M327I | resistance.csv (Perner 2023) | RF = GI50(M327I) / GI50(parental) > 10 |
+//! | bleximenib keeps it in M327I and T349M | resistance.csv (Kwon 2024) | RF < 3 |
+//! | mezigdomide sensitises MEN1 mutants | seed 002 | revumenib GI50 in M327I with mezigdomide 3 nM / without < 0.5 |
+//!
 //! GI50 here is the absolute IC50 on the %-of-vehicle scale (no time-zero
 //! correction), the quantity `preclin viability` reports as `ic50`.
 
@@ -230,8 +234,64 @@ pub fn table(params: &Params) -> Result<Vec<CalibrationRow>, SimError> {
         )?),
         "% points",
     ));
+    let rf = |drug: &str, mutant: &str| -> Result<Option<f64>, SimError> {
+        let wt = Culture::new(params, "MV4-11", &[drug])?;
+        let mu = params
+            .men1_mutant(mutant)
+            .ok_or_else(|| SimError::Unknown("MEN1 mutant", mutant.to_string()))?;
+        let g_mu = wt.clone().with_mutant(mu).gi50(168.0, GI50_SEARCH_MAX);
+        Ok(match (g_mu, wt.gi50(168.0, GI50_SEARCH_MAX)) {
+            (Some(a), Some(b)) => Some(a / b),
+            (None, Some(b)) => Some(GI50_SEARCH_MAX / b),
+            _ => None,
+        })
+    };
+    rows.push(row(
+        "revumenib RF, MV4;11 MEN1 M327I vs parental, 7 d".into(),
+        "resistance.csv (Perner 2023: M327I in post-revumenib relapse)",
+        "> 10",
+        Some(10.0),
+        None,
+        rf("revumenib", "M327I")?,
+        "fold",
+    ));
+    for m in ["M327I", "T349M"] {
+        rows.push(row(
+            format!("bleximenib RF, MV4;11 MEN1 {m} vs parental, 7 d"),
+            "resistance.csv (Kwon 2024: bleximenib retains potency)",
+            "< 3",
+            None,
+            Some(3.0),
+            rf("bleximenib", m)?,
+            "fold",
+        ));
+    }
+    let m327i = params
+        .men1_mutant("M327I")
+        .ok_or_else(|| SimError::Unknown("MEN1 mutant", "M327I".into()))?;
+    let combo = Culture::new(params, "MV4-11", &["revumenib", "mezigdomide"])?.with_mutant(m327i);
+    let alone = combo.gi50_with(168.0, GI50_SEARCH_MAX, &[0.0]);
+    let with = combo.gi50_with(168.0, GI50_SEARCH_MAX, &[MEZIGDOMIDE_SENSITISING_NM * 1e-9]);
+    rows.push(row(
+        format!(
+            "revumenib GI50 in M327I with / without mezigdomide {MEZIGDOMIDE_SENSITISING_NM} nM, 7 d"
+        ),
+        "seed 002 (IKZF1 degradation prevents / overcomes MEN1 resistance)",
+        "< 0.5",
+        None,
+        Some(0.5),
+        match (with, alone) {
+            (Some(a), Some(b)) => Some(a / b),
+            (Some(a), None) => Some(a / GI50_SEARCH_MAX),
+            _ => None,
+        },
+        "fold",
+    ));
     Ok(rows)
 }
+
+/// Mezigdomide concentration (nM) of the MEN1-sensitisation row.
+pub const MEZIGDOMIDE_SENSITISING_NM: f64 = 3.0;
 
 /// Top doses (nM) of the two calibration blocks: [MI-503, mezigdomide] and
 /// [MI-503, venetoclax].
@@ -266,7 +326,7 @@ mod tests {
         let rows = table(&Params::bundled()).unwrap();
         let text = to_csv(&rows);
         eprintln!("{text}");
-        assert!(rows.len() >= 16);
+        assert!(rows.len() >= 20);
         for r in &rows {
             assert!(
                 r.pass,

@@ -206,20 +206,35 @@ impl<'a> Culture<'a> {
     }
 
     /// The concentration (molar) of compound 0 at which viable cells at
-    /// `hours` are 50 % of vehicle, the other compounds at `others`
-    /// (absolute GI50 on the %-of-vehicle scale); None if not reached
-    /// below `max_molar`. Bisection on log concentration to 1e-6 decades.
+    /// `hours` are 50 % of vehicle (absolute GI50 on the %-of-vehicle
+    /// scale), the other compounds absent; None if not reached below
+    /// `max_molar`. Bisection on log concentration to 1e-6 decades.
     pub fn gi50(&self, hours: f64, max_molar: f64) -> Option<f64> {
+        let others = vec![0.0; self.compounds.len().saturating_sub(1)];
+        self.gi50_with(hours, max_molar, &others)
+    }
+
+    /// As [`Culture::gi50`] with compounds 1.. held at `others` (molar);
+    /// viability is relative to the vehicle without any compound.
+    pub fn gi50_with(&self, hours: f64, max_molar: f64, others: &[f64]) -> Option<f64> {
         let n = self.compounds.len();
         let at = |c: f64| {
             let mut conc = vec![0.0; n];
             conc[0] = c;
+            for (k, o) in others.iter().enumerate() {
+                if k + 1 < n {
+                    conc[k + 1] = *o;
+                }
+            }
             self.viability_pct(&conc, hours)
         };
-        if at(max_molar) > 50.0 {
+        if n == 0 || at(max_molar) > 50.0 {
             return None;
         }
         let (mut lo, mut hi) = ((1e-15f64).ln(), max_molar.ln());
+        if at(lo.exp()) <= 50.0 {
+            return None;
+        }
         while hi - lo > 1e-6 * std::f64::consts::LN_10 {
             let mid = 0.5 * (lo + hi);
             if at(mid.exp()) > 50.0 {

@@ -21,6 +21,7 @@ use crate::readouts::combination::{self, Block};
 use crate::readouts::flow::{self, FlowExperiment};
 use crate::readouts::plates::{self, POSITIVE_CONTROL, PlateAssay};
 use crate::readouts::qpcr::{self, QpcrExperiment};
+use crate::readouts::resistance::{self, PARENTAL, ResistanceExperiment};
 
 /// `study.toml` fragments contributed by an experiment writer.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -62,6 +63,8 @@ pub struct Scenario {
     pub cfu: Option<CfuExperiment>,
     /// Flow cytometry.
     pub flow: Option<FlowExperiment>,
+    /// MEN1-mutant cross-resistance.
+    pub resistance: Option<ResistanceExperiment>,
     /// Further experiments (e.g. in vivo).
     pub extensions: Vec<Box<dyn ExperimentWriter>>,
 }
@@ -69,7 +72,7 @@ pub struct Scenario {
 /// Names and descriptions of the bundled scenarios.
 pub const BUNDLED: [(&str, &str); 1] = [(
     "mi503",
-    "MI-503 and revumenib in KMT2A-r lines, murine MLL-AF9 and HEK293 (7-day and 72-h MTT), HOXA9/MEIS1/FLT3/BCL2 qPCR, CFU, CD11b/CD14/CD34/CD117 flow, mezigdomide + MI-503 and MI-503 + venetoclax blocks",
+    "MI-503 and revumenib in KMT2A-r lines, murine MLL-AF9 and HEK293 (7-day and 72-h MTT), HOXA9/MEIS1/FLT3/BCL2 qPCR, CFU, CD11b/CD14/CD34/CD117 flow, mezigdomide + MI-503 and MI-503 + venetoclax blocks, MEN1 M327I / T349M cross-resistance",
 )];
 
 /// The seed of readout `k` of a run seeded `seed` (splitmix64 finaliser).
@@ -150,6 +153,18 @@ fn mi503() -> Scenario {
         flow: Some(FlowExperiment {
             line: "MOLM-13".into(),
             treatments: vec![("MI-503".into(), 1000.0), ("revumenib".into(), 100.0)],
+            hours: 168.0,
+        }),
+        resistance: Some(ResistanceExperiment {
+            line: "MV4-11".into(),
+            mutants: vec!["M327I".into(), "T349M".into()],
+            compounds: vec![
+                ("revumenib".into(), 10_000.0),
+                ("MI-503".into(), 30_000.0),
+                ("bleximenib".into(), 10_000.0),
+                ("gilteritinib".into(), 1000.0),
+                ("venetoclax".into(), 1000.0),
+            ],
             hours: 168.0,
         }),
         extensions: Vec::new(),
@@ -311,6 +326,24 @@ pub fn run(
             q(&FlowExperiment::file(&fname, "vehicle")),
         ));
     }
+    if let Some(e) = &scenario.resistance {
+        resistance::write(params, e, next("resistance".into(), &mut seeds), &mut files)?;
+        let line = params
+            .cell_line(&e.line)
+            .ok_or_else(|| SimError::Unknown("cell line", e.line.clone()))?;
+        push_unique(&mut parts.cell_lines, &line.name);
+        let names: Vec<String> = e.compounds.iter().map(|c| c.0.clone()).collect();
+        for n in &names {
+            push_unique(&mut parts.compounds, n);
+        }
+        parts.experiments.push(format!(
+            "[[experiments]]\nname = \"cross_resistance\"\nkind = \"cross_resistance\"\ndescription = {}\nfiles = [\"resistance.csv\"]\ncompounds = {}\ncell_lines = {}\n[experiments.options]\nparental = {}\nbetween = \"variant\"\nby = [\"compound\", \"cell_line\"]\n",
+            q(&format!("MEN1 mutants {} vs parental (simulated)", e.mutants.join(", "))),
+            list(&names),
+            list(&[line.file_name()]),
+            q(PARENTAL),
+        ));
+    }
     for x in &scenario.extensions {
         let p = x.write(params, next(x.name().to_string(), &mut seeds), &mut files)?;
         for c in &p.compounds {
@@ -446,6 +479,7 @@ mod tests {
             "cfu.csv",
             "flow_MOLM-13_FMO.fcs",
             "flow_gates.xml",
+            "resistance.csv",
             "calibration.csv",
             "scenario.json",
         ] {

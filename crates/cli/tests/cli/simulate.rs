@@ -147,6 +147,39 @@ fn simulated_study_is_analysed_and_recovers_the_truth() {
         assert!((p - t).abs() < 5.0, "{marker}: {p} vs truth {t}");
     }
 
+    // MEN1 mutants: revumenib and MI-503 cross-resistant, bleximenib
+    // keeps its potency, FLT3 / BCL2 inhibitors unchanged; RFs near the
+    // model's.
+    let r = Csv::read(&out.join("cross_resistance/resistance_long.csv"));
+    let rt = Csv::read(&study.join("resistance_truth.csv"));
+    for compound in [
+        "revumenib",
+        "MI-503",
+        "bleximenib",
+        "gilteritinib",
+        "venetoclax",
+    ] {
+        for variant in ["M327I", "T349M"] {
+            let i = r.find(&["compound", "line"], &[compound, variant]);
+            let rf = r.num(i, "rf");
+            let t = rt.num(
+                rt.find(&["compound", "variant"], &[compound, variant]),
+                "rf",
+            );
+            assert!(
+                (rf / t).log10().abs() < 0.2,
+                "{compound} {variant}: RF {rf} vs {t}"
+            );
+            let class = r.cell(i, "class");
+            match compound {
+                "revumenib" | "MI-503" => {
+                    assert_eq!(class, "cross_resistance", "{compound} {variant}")
+                }
+                _ => assert!(rf < 3.0, "{compound} {variant}: RF {rf}"),
+            }
+        }
+    }
+
     // CFU: colonies fall at 1 µM, near the model's percentage.
     let c = Csv::read(&out.join("cfu/cfu.csv"));
     let ct = Csv::read(&study.join("cfu_truth.csv"));
@@ -211,4 +244,42 @@ fn preclin_params_with(from: &str, to: &str) -> String {
     let text = read(&tmp.join("s/params.toml"));
     assert!(text.contains(from));
     text.replacen(from, to, 1)
+}
+
+#[test]
+fn gi50_intervals_cover_the_truth_at_about_the_nominal_rate() {
+    // 4 seeds × 10 (compound × KMT2A-r line) 95 % intervals of the
+    // geometric-mean GI50: at 95 % nominal, 34 or fewer of 40 has
+    // probability 1.4 % (binomial); seeds 2–5 give 39 of 40.
+    let tmp = TempDir::new("simulate-coverage");
+    let (mut n, mut covered) = (0, 0);
+    for seed in 2..=5u64 {
+        let study = tmp.join(&format!("s{seed}"));
+        let out = tmp.join(&format!("o{seed}"));
+        simulate(&study, seed);
+        preclin([
+            "analyze",
+            study.join("study.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .ok();
+        let truth = Csv::read(&study.join("viability_truth_7d.csv"));
+        let pot = Csv::read(&out.join("viability_7d/potency.csv"));
+        for line in ["MV4-11", "MOLM-13", "KOPN-8", "SEM", "MLL-AF9"] {
+            for compound in ["MI-503", "revumenib"] {
+                let t = truth.num(
+                    truth.find(&["compound", "cell_line"], &[compound, line]),
+                    "gi50_nM",
+                );
+                let i = pot.find(&["compound", "cell_line"], &[compound, line]);
+                n += 1;
+                if pot.num(i, "ic50_lower") <= t && t <= pot.num(i, "ic50_upper") {
+                    covered += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(n, 40);
+    assert!(covered >= 35, "coverage {covered}/{n}");
 }

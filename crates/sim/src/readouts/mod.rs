@@ -11,6 +11,7 @@
 //! | [`combination`] | `combination_<name>.csv` (SynergyFinder long table), `combination_<name>_truth.csv` | 4 % (absolute) well noise, triplicates |
 //! | [`qpcr`] | `qpcr.csv` (tidy Ct), `qpcr_truth.csv` | input N(0, 0.35), biological N(0, sd), technical N(0, 0.15) cycles |
 //! | [`cfu`] | `cfu.csv`, `cfu_truth.csv` | log-normal sample and dish rates, Poisson counts |
+//! | [`resistance`] | `resistance.csv` (tidy: compound, cell_line, variant, dose, …), `resistance_truth.csv` (GI50, RF) | 4 % (absolute) well noise, triplicates |
 //! | [`flow`] | `flow_<line>_<condition>.fcs` (FCS 3.1), `flow_gates.xml` (Gating-ML 2.0), `flow_truth.csv` | bimodal log-normal markers, debris, spillover |
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ pub mod combination;
 pub mod flow;
 pub mod plates;
 pub mod qpcr;
+pub mod resistance;
 
 /// Files written by a simulation: relative path → contents.
 pub type Files = BTreeMap<String, Vec<u8>>;
