@@ -19,7 +19,7 @@ use crate::readouts::Files;
 use crate::readouts::cfu::{self, CfuExperiment};
 use crate::readouts::combination::{self, Block};
 use crate::readouts::flow::{self, FlowExperiment};
-use crate::readouts::plates::{self, POSITIVE_CONTROL, PlateAssay};
+use crate::readouts::plates::{self, POSITIVE_CONTROL, PlateAssay, PlateReadout};
 use crate::readouts::qpcr::{self, QpcrExperiment};
 use crate::readouts::resistance::{self, PARENTAL, ResistanceExperiment};
 
@@ -72,7 +72,7 @@ pub struct Scenario {
 /// Names and descriptions of the bundled scenarios.
 pub const BUNDLED: [(&str, &str); 1] = [(
     "mi503",
-    "MI-503 and revumenib in KMT2A-r lines, murine MLL-AF9 and HEK293 (7-day and 72-h MTT), HOXA9/MEIS1/FLT3/BCL2 qPCR, CFU, CD11b/CD14/CD34/CD117 flow, mezigdomide + MI-503 and MI-503 + venetoclax blocks, MEN1 M327I / T349M cross-resistance",
+    "MI-503 and revumenib in KMT2A-r lines, murine MLL-AF9 and HEK293 (7-day MTT, 72-h CellTiter-Glo), HOXA9/MEIS1/FLT3/BCL2 qPCR, CFU, CD11b/CD14/CD34/CD117 flow, mezigdomide + MI-503 and MI-503 + venetoclax blocks, MEN1 M327I / T349M cross-resistance",
 )];
 
 /// The seed of readout `k` of a run seeded `seed` (splitmix64 finaliser).
@@ -111,15 +111,17 @@ fn mi503() -> Scenario {
                 lines: lines.clone(),
                 experiments: 3,
                 time_zero: false,
+                readout: PlateReadout::Mtt,
             },
             PlateAssay {
                 id: "72h".into(),
-                label: "72-h MTT".into(),
+                label: "72-h CellTiter-Glo".into(),
                 hours: 72.0,
                 compounds,
                 lines,
                 experiments: 3,
                 time_zero: true,
+                readout: PlateReadout::CellTiterGlo,
             },
         ],
         combinations: vec![

@@ -7,7 +7,7 @@
 //!
 //! | module | files | noise |
 //! |---|---|---|
-//! | [`plates`] | `plates_<assay>_<line>.csv` (plate-reader matrix export), `layout_<assay>.csv`, `plate_info_<assay>.csv`, `t0_<assay>_<line>.csv`, `viability_truth_<assay>.csv` | reader: blank + signal·(1 + cv·ε) + sd·ε (`preclin_invitro::simulate`); between experiments: vehicle ±5 %, potency 10^N(0, 0.08); edge wells +3 % (evaporation) |
+//! | [`plates`] | `plates_<assay>_<line>.csv` (plate-reader matrix export), `layout_<assay>.csv`, `plate_info_<assay>.csv`, `t0_<assay>_<line>.csv`, `viability_truth_<assay>.csv` | reader (MTT absorbance or CellTiter-Glo luminescence): blank + signal·(1 + cv·ε) + sd·ε (`preclin_invitro::simulate`); between experiments: vehicle ±5 %, potency 10^N(0, 0.08); edge wells +3 % (evaporation) |
 //! | [`combination`] | `combination_<name>.csv` (SynergyFinder long table), `combination_<name>_truth.csv` | 4 % (absolute) well noise, triplicates |
 //! | [`qpcr`] | `qpcr.csv` (tidy Ct), `qpcr_truth.csv` | input N(0, 0.35), biological N(0, sd), technical N(0, 0.15) cycles |
 //! | [`cfu`] | `cfu.csv`, `cfu_truth.csv` | log-normal sample and dish rates, Poisson counts |

@@ -15,7 +15,8 @@
 //! experiment's potency shift (log10, per compound) and `edge` = 0.03 on
 //! the outer wells (evaporation; assumption). Time-zero plates read the
 //! seeded cells: `S_veh,e · N(0)/N_veh(T)`. The reader adds its noise
-//! ([`preclin_invitro::simulate::read_plate`]).
+//! ([`preclin_invitro::simulate::read_plate`]): MTT absorbance or
+//! CellTiter-Glo luminescence ([`PlateReadout`]).
 
 use std::fmt::Write as _;
 
@@ -43,6 +44,48 @@ pub const POTENCY_SD_LOG10: f64 = 0.08;
 /// Positive-control compound and its concentration (nM).
 pub const POSITIVE_CONTROL: (&str, f64) = ("staurosporine", 1000.0);
 
+/// What the plate reader measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlateReadout {
+    /// MTT absorbance at 570 nm: the line's `vehicle_signal` (absorbance
+    /// units above blank), reader blank 0.065, CV 4 %, SD 0.004.
+    Mtt,
+    /// CellTiter-Glo luminescence: `vehicle_signal` × [`CTG_RLU_PER_UNIT`]
+    /// RLU, reader blank 150 RLU, CV 5 %, SD 40 RLU (assumption: typical
+    /// ATP-luminescence plates, background ~0.1–1 % of vehicle wells).
+    CellTiterGlo,
+}
+
+/// RLU of CellTiter-Glo per unit of the line's `vehicle_signal`.
+pub const CTG_RLU_PER_UNIT: f64 = 100_000.0;
+
+impl PlateReadout {
+    fn scale(self) -> f64 {
+        match self {
+            PlateReadout::Mtt => 1.0,
+            PlateReadout::CellTiterGlo => CTG_RLU_PER_UNIT,
+        }
+    }
+
+    fn noise(self) -> ReaderNoise {
+        match self {
+            PlateReadout::Mtt => ReaderNoise::default(),
+            PlateReadout::CellTiterGlo => ReaderNoise {
+                blank: 150.0,
+                cv: 0.05,
+                sd: 40.0,
+            },
+        }
+    }
+
+    fn read_label(self) -> &'static str {
+        match self {
+            PlateReadout::Mtt => "Absorbance 570 nm",
+            PlateReadout::CellTiterGlo => "Luminescence (CellTiter-Glo)",
+        }
+    }
+}
+
 /// One plate assay: compounds × cell lines × experiments read at one time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlateAssay {
@@ -60,6 +103,8 @@ pub struct PlateAssay {
     pub experiments: usize,
     /// Write time-zero plates.
     pub time_zero: bool,
+    /// What the reader measures.
+    pub readout: PlateReadout,
 }
 
 /// Role of a well: (role, Some((compound index, dose index)) for samples).
@@ -116,7 +161,8 @@ pub fn write(
 ) -> Result<(), SimError> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let n01: Normal<f64> = Normal::new(0.0, 1.0).map_err(|e| SimError::Writer(e.to_string()))?;
-    let noise = ReaderNoise::default();
+    let noise = assay.readout.noise();
+    let scale = assay.readout.scale();
     let id = &assay.id;
     files.insert(format!("layout_{id}.csv"), layout_csv(assay).into_bytes());
     let mut info = String::from("plate,cell_line,experiment,assay,time_zero\n");
@@ -151,7 +197,7 @@ pub fn write(
         let mut treated = Vec::new();
         let mut t0 = Vec::new();
         for exp in 1..=assay.experiments {
-            let vehicle = line.vehicle_signal * (1.0 + VEHICLE_SD * n01.sample(&mut rng));
+            let vehicle = scale * line.vehicle_signal * (1.0 + VEHICLE_SD * n01.sample(&mut rng));
             let shift = [
                 10f64.powf(POTENCY_SD_LOG10 * n01.sample(&mut rng)),
                 10f64.powf(POTENCY_SD_LOG10 * n01.sample(&mut rng)),
@@ -199,8 +245,9 @@ pub fn write(
         let header = vec![
             "preclin virtual lab plate reader (simulated data: preclin simulate)".to_string(),
             format!(
-                "Assay: {}; Read: Absorbance 570 nm; Cell line: {fname}",
-                assay.label
+                "Assay: {}; Read: {}; Cell line: {fname}",
+                assay.label,
+                assay.readout.read_label()
             ),
         ];
         let mut buf = Vec::new();
@@ -232,6 +279,7 @@ mod tests {
             lines: vec!["MV4-11".into(), "HEK293".into()],
             experiments: 2,
             time_zero: true,
+            readout: PlateReadout::Mtt,
         }
     }
 
@@ -257,5 +305,22 @@ mod tests {
         let layout = String::from_utf8(f["layout_7d.csv"].clone()).unwrap();
         assert!(layout.contains("B02,sample,MI-503,10000,nM"));
         assert!(layout.contains("A11,positive,staurosporine,1000,nM"));
+    }
+
+    #[test]
+    fn celltiter_glo_reads_luminescence() {
+        let p = Params::bundled();
+        let mut a = assay();
+        a.readout = PlateReadout::CellTiterGlo;
+        a.lines = vec!["SEM".into()];
+        let mut f = Files::new();
+        write(&p, &a, 5, &mut f).unwrap();
+        let text = String::from_utf8(f["plates_7d_SEM.csv"].clone()).unwrap();
+        assert!(text.contains("Read: Luminescence (CellTiter-Glo)"));
+        let plates = preclin_invitro::reader::parse_matrix(&text, "x.csv", "x").unwrap();
+        let blank = plates[0].values[0].unwrap();
+        let vehicle = plates[0].values[6 * 12 + 5].unwrap();
+        assert!((50.0..400.0).contains(&blank), "{blank}");
+        assert!((vehicle / 105_150.0 - 1.0).abs() < 0.3, "{vehicle}");
     }
 }
