@@ -131,6 +131,26 @@ mod tests {
     }
 
     #[test]
+    fn agrees_with_the_culture_ode() {
+        // dU/dt = (birth − death) U integrated through the trait (Euler,
+        // 0.05 h) against the culture's RK4 for the undifferentiated cells.
+        let p = Params::bundled();
+        let mut k = LineKinetics::new(&p, "MOLM-13", &["MI-503"], &[]).unwrap();
+        let nominal = 300e-9;
+        let free = nominal * p.compound("MI-503").unwrap().free_fraction;
+        let c = crate::culture::Culture::new(&p, "MOLM-13", &["MI-503"]).unwrap();
+        let s0 = c.seeded();
+        let (mut u, mut t, dt) = (s0.undifferentiated, 0.0, 0.05);
+        while t < 168.0 - 1e-9 {
+            let r = k.rates(0, t + dt / 2.0, &[free]);
+            u *= (r.net() * dt).exp();
+            t += dt;
+        }
+        let want = c.run(&[nominal], 168.0).undifferentiated;
+        assert!((u / want - 1.0).abs() < 0.02, "{u} vs {want}");
+    }
+
+    #[test]
     fn unknown_names_are_errors() {
         let p = Params::bundled();
         assert!(LineKinetics::new(&p, "nope", &["MI-503"], &[]).is_err());

@@ -711,6 +711,9 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        let bad = DEFAULT_TOML.replacen("bleximenib = 2.0 ", "venetoclax = 2.0 ", 1);
+        let e = parse(&bad).unwrap_err().to_string();
+        assert!(e.contains("'venetoclax' is not a menin inhibitor"), "{e}");
         let bad = DEFAULT_TOML.replacen("mechanism = \"menin\"", "mechanism = \"menn\"", 1);
         let e = parse(&bad).unwrap_err().to_string();
         assert!(e.contains("unknown mechanism 'menn'"), "{e}");

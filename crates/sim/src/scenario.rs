@@ -7,6 +7,11 @@
 //! [`ExperimentWriter`], which writes its files and returns the
 //! `study.toml` fragments that declare them ([`StudyParts`]).
 //!
+//! To add an in vivo experiment to a bundled scenario, implement
+//! [`ExperimentWriter`] (write the caliper / survival / engraftment files
+//! and return the `[[models]]` and `[[experiments]]` blocks) and push it
+//! into the scenario's `extensions` in its constructor (e.g. `mi503`).
+//!
 //! Random streams: readout k of a run with seed `s` uses
 //! [`sub_seed`]`(s, k)`; all of them are listed in `scenario.json`.
 
@@ -506,6 +511,41 @@ mod tests {
             assert!(t.contains(needle), "{needle} not in\n{t}");
         }
         assert!(bundled("nope").is_err());
+    }
+
+    struct Dummy;
+
+    impl ExperimentWriter for Dummy {
+        fn name(&self) -> &str {
+            "dummy"
+        }
+        fn write(&self, _: &Params, seed: u64, files: &mut Files) -> Result<StudyParts, SimError> {
+            files.insert("dummy.csv".into(), format!("seed\n{seed}\n").into_bytes());
+            Ok(StudyParts {
+                compounds: vec!["MI-463".into()],
+                cell_lines: vec![],
+                models: vec![
+                    "[[models]]\nname = \"MV4;11 xenograft\"\nkind = \"xenograft\"\n".into(),
+                ],
+                experiments: vec!["[[experiments]]\nname = \"dummy\"\n".into()],
+            })
+        }
+    }
+
+    #[test]
+    fn extensions_add_files_and_study_blocks() {
+        let p = Params::bundled();
+        let mut s = bundled("mi503").unwrap();
+        s.plates.clear();
+        s.extensions.push(Box::new(Dummy));
+        let files = run(&s, &p, DEFAULT_TOML, 4).unwrap();
+        assert!(files.contains_key("dummy.csv"));
+        let t = String::from_utf8(files["study.toml"].clone()).unwrap();
+        assert!(t.contains("name = \"MI-463\""));
+        assert!(t.contains("[[models]]\nname = \"MV4;11 xenograft\""));
+        assert!(t.ends_with("[[experiments]]\nname = \"dummy\"\n"), "{t}");
+        let info = String::from_utf8(files["scenario.json"].clone()).unwrap();
+        assert!(info.contains("\"readout\": \"dummy\""));
     }
 
     #[test]
