@@ -9,7 +9,7 @@
 //! | HEK293 CC50 > 10 × KMT2A-r IC50 | seed 001 Table 1 (balomenib selectivity) | MI-503 HEK293 GI50(7 d) / largest KMT2A-r GI50(7 d) |
 //! | HOXA9 / MEIS1 down > 80 % | seed 001 Table 2 (MI-2, 6 days) | P^s after 6 days of MI-503 1 µM in MV4;11 |
 //! | CD11b / CD14 up, CD117 lost | seed 001 Table 2 (revumenib NOMO-1: CD14 up, CD117 lost) | % positive, MOLM-13, 7 days MI-503 1 µM vs vehicle: CD11b, CD14 ≥ 2×, CD117 ≤ 0.5× |
-//! | synergy mezigdomide + menin inhibitor | seed 002 ("highly synergistic") | mean Bliss excess (percentage points of inhibition) over the combination block > 2 |
+//! | synergy mezigdomide + menin inhibitor | seed 002 ("highly synergistic") | mean Bliss excess (percentage points of inhibition) over the combination block > 4 |
 //! | synergy menin inhibitor + venetoclax | notes §3 [S10, S12, S21] (BCL2 lowered by menin inhibition) | as above |
 //!
 //! | revumenib loses potency in MEN1 M327I | resistance.csv (Perner 2023) | RF = GI50(M327I) / GI50(parental) > 10 |
@@ -207,8 +207,8 @@ pub fn table(params: &Params) -> Result<Vec<CalibrationRow>, SimError> {
     rows.push(row(
         "Bliss excess mezigdomide + MI-503, MOLM-13, 7 d".into(),
         "seed 002 (highly synergistic)",
-        "> 2 points",
-        Some(2.0),
+        "> 4 points",
+        Some(4.0),
         None,
         Some(bliss_excess(
             params,
@@ -222,8 +222,8 @@ pub fn table(params: &Params) -> Result<Vec<CalibrationRow>, SimError> {
     rows.push(row(
         "Bliss excess MI-503 + venetoclax, MV4;11, 7 d".into(),
         "notes/domain.md §3 [S10, S21] (BCL2 lowered by the program)",
-        "> 2 points",
-        Some(2.0),
+        "> 4 points",
+        Some(4.0),
         None,
         Some(bliss_excess(
             params,
@@ -295,7 +295,7 @@ pub const MEZIGDOMIDE_SENSITISING_NM: f64 = 3.0;
 
 /// Top doses (nM) of the two calibration blocks: [MI-503, mezigdomide] and
 /// [MI-503, venetoclax].
-pub const COMBO_TOPS_NM: [[f64; 2]; 2] = [[1000.0, 10.0], [1000.0, 30.0]];
+pub const COMBO_TOPS_NM: [[f64; 2]; 2] = [[2000.0, 100.0], [2000.0, 100.0]];
 
 /// The table as CSV (`target,source,range,low,high,model,unit,pass`).
 pub fn to_csv(rows: &[CalibrationRow]) -> String {
