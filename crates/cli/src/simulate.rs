@@ -19,7 +19,7 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Output folder (the study folder; study.toml at its top).
-    #[arg(long, required_unless_present = "list")]
+    #[arg(long, required_unless_present_any = ["list", "calibration"])]
     pub out: Option<PathBuf>,
     /// Model parameter file (TOML; default: the bundled one, written to
     /// OUT/params.toml on every run as a starting point).
@@ -28,6 +28,10 @@ pub struct SimulateArgs {
     /// List the bundled scenarios and exit.
     #[arg(long)]
     pub list: bool,
+    /// Print the calibration table (published targets vs the model under
+    /// --params) as CSV and exit.
+    #[arg(long)]
+    pub calibration: bool,
 }
 
 /// Runs `preclin simulate`.
@@ -48,6 +52,11 @@ pub fn run_simulate(a: SimulateArgs) -> anyhow::Result<()> {
         Some(p) => anyhow::anyhow!("{}: {e}", p.display()),
         None => anyhow::anyhow!("{e}"),
     })?;
+    if a.calibration {
+        let table = preclin_sim::calibration::table(&params)?;
+        print!("{}", preclin_sim::calibration::to_csv(&table));
+        return Ok(());
+    }
     let scenario = bundled(&a.scenario)?;
     let files = run(&scenario, &params, &text, a.seed)?;
     let out = a.out.context("--out is required")?;

@@ -213,6 +213,12 @@ fn same_seed_same_bytes_and_list() {
     assert!(read(&a.join("qpcr.csv")) != read(&c.join("qpcr.csv")));
     let r = preclin(["simulate", "--list"]).ok();
     assert!(r.stdout.starts_with("mi503\t"), "{}", r.stdout);
+    let r = preclin(["simulate", "--calibration"]).ok();
+    let table = Csv::parse(&r.stdout);
+    assert!(table.rows.len() >= 20);
+    for i in 0..table.rows.len() {
+        assert_eq!(table.cell(i, "pass"), "true", "{}", table.cell(i, "target"));
+    }
 }
 
 #[test]
