@@ -294,6 +294,40 @@ mod tests {
     }
 
     #[test]
+    fn other_drugs_act_through_the_mechanism() {
+        let p = Params::bundled();
+        let gi50 = |line: &str, drug: &str| {
+            Culture::new(&p, line, &[drug])
+                .unwrap()
+                .gi50(168.0, 3e-5)
+                .unwrap_or(3e-5)
+        };
+        // FLT3 inhibitors need FLT3-ITD.
+        let (itd, wt) = (gi50("MV4-11", "gilteritinib"), gi50("SEM", "gilteritinib"));
+        assert!(wt > 100.0 * itd, "gilteritinib MV4-11 {itd} vs SEM {wt}");
+        // DOT1L inhibition: below 1 µM in MLL-r cells (seed 000 Table 1),
+        // inactive in a non-dependent line.
+        let (mll, hl60) = (
+            gi50("MV4-11", "pinometostat"),
+            gi50("HL-60", "pinometostat"),
+        );
+        assert!(
+            mll < 1e-6 && hl60 > 10.0 * mll,
+            "pinometostat {mll} vs HL-60 {hl60}"
+        );
+        // Program falls under pinometostat and mezigdomide in MV4-11 only.
+        for drug in ["pinometostat", "mezigdomide"] {
+            let mv = Culture::new(&p, "MV4-11", &[drug]).unwrap();
+            let hl = Culture::new(&p, "HL-60", &[drug]).unwrap();
+            assert!(mv.run(&[1e-6], 144.0).program < 0.5, "{drug}");
+            assert!(hl.run(&[1e-6], 144.0).program > 0.99, "{drug}");
+        }
+        // NPM1c is menin dependent, HL-60 and K562 are not.
+        assert!(gi50("OCI-AML3", "revumenib") < 1e-7);
+        assert!(gi50("K562", "revumenib") > 1e-6);
+    }
+
+    #[test]
     fn men1_mutant_shifts_revumenib_more_than_bleximenib() {
         let p = Params::bundled();
         let m = p.men1_mutant("M327I").unwrap();
