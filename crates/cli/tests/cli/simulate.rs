@@ -240,7 +240,10 @@ fn bad_parameter_file_names_line_and_column() {
     ]);
     let msg = r.user_error();
     assert!(msg.contains(&format!("line {line}, column 19")), "{msg}");
-    assert!(msg.contains("doubling_time_h must be > 0"), "{msg}");
+    assert!(
+        msg.contains("doubling_time_h must be in [2, 10000]"),
+        "{msg}"
+    );
 }
 
 /// The bundled parameter file (written by a default run) with one edit.

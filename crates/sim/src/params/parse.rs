@@ -181,13 +181,10 @@ impl Check<'_> {
         }
         x
     }
-    /// A finite value ≥ 0.
-    fn nonneg(&mut self, v: &SF, what: &str) -> f64 {
-        let x = *v.get_ref();
-        if !(x.is_finite() && x >= 0.0) {
-            self.at(v.span().start, format!("{what} must be ≥ 0 (got {x})"));
-        }
-        x
+    /// A rate per hour in [0, 1] (keeps the fixed-step RK4 of the culture
+    /// stable: step × rate ≤ 0.5).
+    fn rate(&mut self, v: &SF, what: &str) -> f64 {
+        self.within(v, 0.0, 1.0, what)
     }
     /// A value in [lo, hi].
     fn within(&mut self, v: &SF, lo: f64, hi: f64, what: &str) -> f64 {
@@ -238,22 +235,32 @@ pub fn parse(text: &str) -> Result<Params, ParamsError> {
     };
     let m = &raw.model;
     let model = ModelParams {
-        program_half_life_h: ck.pos(&m.program_half_life_h, "program_half_life_h"),
-        diff_basal_per_h: ck.nonneg(&m.diff_basal_per_h, "diff_basal_per_h"),
-        diff_max_per_h: ck.nonneg(&m.diff_max_per_h, "diff_max_per_h"),
+        program_half_life_h: ck.within(&m.program_half_life_h, 0.5, 1e4, "program_half_life_h"),
+        diff_basal_per_h: ck.rate(&m.diff_basal_per_h, "diff_basal_per_h"),
+        diff_max_per_h: ck.rate(&m.diff_max_per_h, "diff_max_per_h"),
         diff_half_loss: ck.within(&m.diff_half_loss, 1e-6, 1.0, "diff_half_loss"),
-        diff_hill: ck.pos(&m.diff_hill, "diff_hill"),
+        diff_hill: ck.within(&m.diff_hill, 0.1, 20.0, "diff_hill"),
         prolif_floor: ck.within(&m.prolif_floor, 0.0, 1.0, "prolif_floor"),
-        basal_death_per_h: ck.nonneg(&m.basal_death_per_h, "basal_death_per_h"),
+        basal_death_per_h: ck.rate(&m.basal_death_per_h, "basal_death_per_h"),
         differentiated_death_per_h: ck
-            .nonneg(&m.differentiated_death_per_h, "differentiated_death_per_h"),
-        apoptosis_max_per_h: ck.nonneg(&m.apoptosis_max_per_h, "apoptosis_max_per_h"),
+            .rate(&m.differentiated_death_per_h, "differentiated_death_per_h"),
+        apoptosis_max_per_h: ck.rate(&m.apoptosis_max_per_h, "apoptosis_max_per_h"),
         dot1l_program_share: ck.within(&m.dot1l_program_share, 0.0, 1.0, "dot1l_program_share"),
         ikzf1_program_share: ck.within(&m.ikzf1_program_share, 0.0, 1.0, "ikzf1_program_share"),
         flt3_itd_dependence: ck.within(&m.flt3_itd_dependence, 0.0, 1.0, "flt3_itd_dependence"),
         flt3_wt_dependence: ck.within(&m.flt3_wt_dependence, 0.0, 1.0, "flt3_wt_dependence"),
-        flt3_program_exponent: ck.nonneg(&m.flt3_program_exponent, "flt3_program_exponent"),
-        bcl2_program_exponent: ck.nonneg(&m.bcl2_program_exponent, "bcl2_program_exponent"),
+        flt3_program_exponent: ck.within(
+            &m.flt3_program_exponent,
+            0.0,
+            10.0,
+            "flt3_program_exponent",
+        ),
+        bcl2_program_exponent: ck.within(
+            &m.bcl2_program_exponent,
+            0.0,
+            10.0,
+            "bcl2_program_exponent",
+        ),
     };
     ck.unique(
         &raw.compounds.iter().map(|c| &c.name).collect::<Vec<_>>(),
@@ -319,7 +326,7 @@ pub fn parse(text: &str) -> Result<Params, ParamsError> {
             menin_dependence: ck.within(&l.menin_dependence, 0.0, 1.0, "menin_dependence"),
             flt3_itd: l.flt3_itd,
             bcl2_dependence: ck.within(&l.bcl2_dependence, 0.0, 1.0, "bcl2_dependence"),
-            doubling_time_h: ck.pos(&l.doubling_time_h, "doubling_time_h"),
+            doubling_time_h: ck.within(&l.doubling_time_h, 2.0, 1e4, "doubling_time_h"),
             vehicle_signal: ck.pos(&l.vehicle_signal, "vehicle_signal"),
         });
     }
@@ -349,7 +356,7 @@ pub fn parse(text: &str) -> Result<Params, ParamsError> {
         .iter()
         .map(|g| Gene {
             name: g.name.get_ref().clone(),
-            program_exponent: ck.nonneg(&g.program_exponent, "program_exponent"),
+            program_exponent: ck.within(&g.program_exponent, 0.0, 10.0, "program_exponent"),
             ct_vehicle: ck.within(&g.ct_vehicle, 5.0, 40.0, "ct_vehicle"),
             reference: g.reference,
         })
