@@ -11,13 +11,15 @@
 //! | CD11b / CD14 up, CD117 lost | seed 001 Table 2 (revumenib NOMO-1: CD14 up, CD117 lost) | % positive, MOLM-13, 7 days MI-503 1 µM vs vehicle: CD11b, CD14 ≥ 2×, CD117 ≤ 0.5× |
 //! | synergy mezigdomide + menin inhibitor | seed 002 ("highly synergistic") | mean Bliss excess (percentage points of inhibition) over the combination block > 4 |
 //! | synergy menin inhibitor + venetoclax | notes §3 [S10, S12, S21] (BCL2 lowered by menin inhibition) | as above |
-//!
 //! | revumenib loses potency in MEN1 M327I | resistance.csv (Perner 2023) | RF = GI50(M327I) / GI50(parental) > 10 |
 //! | bleximenib keeps it in M327I and T349M | resistance.csv (Kwon 2024) | RF < 3 |
 //! | mezigdomide sensitises MEN1 mutants | seed 002 | revumenib GI50 in M327I with mezigdomide 3 nM / without < 0.5 |
 //!
 //! GI50 here is the absolute IC50 on the %-of-vehicle scale (no time-zero
-//! correction), the quantity `preclin viability` reports as `ic50`.
+//! correction), the quantity `preclin viability` reports as `ic50`. Where a
+//! GI50 is not reached below [`GI50_SEARCH_MAX`] (30 µM), ratios use 30 µM,
+//! i.e. they are bounds. The combination blocks are 0 and seven 3-fold
+//! doses below [`COMBO_TOPS_NM`].
 
 use serde::Serialize;
 
