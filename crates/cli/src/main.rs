@@ -28,6 +28,7 @@ mod provenance;
 mod qpcr;
 mod randomize;
 mod resistance;
+mod simulate;
 mod survival;
 mod synergy;
 mod synergy_input;
@@ -99,6 +100,8 @@ enum Command {
     /// Analyse a whole study (study.toml): every experiment through its
     /// engine, results under OUT/<experiment>/, runs kept in the store.
     Analyze(analyze::AnalyzeArgs),
+    /// Virtual lab: write a simulated study folder (files + study.toml) from a scenario.
+    Simulate(simulate::SimulateArgs),
     /// The study store (SQLite): `db list`, `db show`, `db export`, `db query`.
     Db(db::DbArgs),
     /// Throughput benchmarks.
@@ -148,6 +151,7 @@ fn run_command(command: Command) -> anyhow::Result<()> {
         Command::Randomize(a) => randomize::run(a),
         Command::Compounds(a) => compounds::run(a),
         Command::Analyze(a) => analyze::run(a),
+        Command::Simulate(a) => simulate::run_simulate(a),
         Command::Db(a) => db::run(a),
         Command::Bench(a) => bench::run(a),
     }

@@ -21,6 +21,7 @@
 //! | [`xenograft`] | `preclin xenograft` (invivoSyn LS_1034 vs the reference CSVs, a tidy caliper table, figures, errors) and `preclin randomize` |
 //! | [`init`] | `preclin init` (the scaffold, refusing a non-empty folder, `analyze` on it) |
 //! | [`reliability`] | `preclin analyze`: SIGKILL at eight points, two analyses at once, byte-identical outputs |
+//! | [`simulate`] | `preclin simulate` (the virtual lab) → `preclin analyze`: truth recovered, same seed same bytes, parameter-file errors |
 //! | [`study`] | `preclin compounds` (reference table, user rows, measured vs published) and `preclin db list/show/export/query` |
 
 mod analyze;
@@ -36,6 +37,7 @@ mod grouping;
 mod init;
 mod qpcr;
 mod reliability;
+mod simulate;
 mod study;
 mod survival;
 mod synergy;

@@ -1,0 +1,294 @@
+//! `preclin simulate` (the virtual lab) end to end: a simulated study is
+//! analysed by `preclin analyze` and the analyses recover the simulator's
+//! truth; same seed → same bytes; `--list`; a bad parameter file is
+//! reported with its line and column.
+
+use std::path::Path;
+
+use crate::common::{Csv, TempDir, preclin, read};
+
+fn simulate(dir: &Path, seed: u64) {
+    let r = preclin([
+        "simulate",
+        "--scenario",
+        "mi503",
+        "--seed",
+        &seed.to_string(),
+        "--out",
+        dir.to_str().unwrap(),
+    ])
+    .ok();
+    assert!(r.stdout.contains("targets pass"), "{}", r.stdout);
+}
+
+#[test]
+fn simulated_study_is_analysed_and_recovers_the_truth() {
+    let tmp = TempDir::new("simulate");
+    let study = tmp.join("study");
+    simulate(&study, 1);
+    let out = tmp.join("out");
+    preclin([
+        "analyze",
+        study.join("study.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .ok();
+
+    // 7-day GI50s: fitted geometric mean over 3 experiments vs the model.
+    let truth = Csv::read(&study.join("viability_truth_7d.csv"));
+    let pot = Csv::read(&out.join("viability_7d/potency.csv"));
+    let (mut checked, mut covered) = (0, 0);
+    for line in ["MV4-11", "MOLM-13", "KOPN-8", "SEM", "MLL-AF9"] {
+        for compound in ["MI-503", "revumenib"] {
+            let t = truth.num(
+                truth.find(&["compound", "cell_line"], &[compound, line]),
+                "gi50_nM",
+            );
+            let i = pot.find(&["compound", "cell_line"], &[compound, line]);
+            let fit = pot.num(i, "ic50_geomean");
+            let err = (fit / t).log10().abs();
+            assert!(err < 0.15, "{compound} {line}: fitted {fit} vs truth {t}");
+            let (lo, hi) = (pot.num(i, "ic50_lower"), pot.num(i, "ic50_upper"));
+            checked += 1;
+            if lo <= t && t <= hi {
+                covered += 1;
+            }
+        }
+    }
+    assert!(
+        covered * 10 >= checked * 7,
+        "95 % CIs cover the truth in {covered}/{checked}"
+    );
+    // MI-503 in the KMT2A-r lines inside the seed's 250–570 nM window.
+    for line in ["MV4-11", "MOLM-13", "KOPN-8", "SEM"] {
+        let fit = pot.num(
+            pot.find(&["compound", "cell_line"], &["MI-503", line]),
+            "ic50_geomean",
+        );
+        assert!((200.0..700.0).contains(&fit), "{line}: {fit}");
+    }
+    // The same model read at 72 h: much weaker apparent potency (the IC50
+    // is not reached in most experiments, or lies > 3× higher).
+    let p72 = Csv::read(&out.join("viability_72h/potency.csv"));
+    for line in ["MV4-11", "MOLM-13", "KOPN-8", "SEM"] {
+        let i = p72.find(&["compound", "cell_line"], &["MI-503", line]);
+        let reached = p72.num(i, "ic50_n");
+        let i7 = pot.find(&["compound", "cell_line"], &["MI-503", line]);
+        let weaker =
+            reached < 3.0 || p72.num(i, "ic50_geomean") > 3.0 * pot.num(i7, "ic50_geomean");
+        assert!(weaker, "{line}: 72-h IC50 reached in {reached} experiments");
+    }
+    // HEK293 selectivity > 10×.
+    let hek = pot.num(
+        pot.find(&["compound", "cell_line"], &["MI-503", "HEK293"]),
+        "ec50_geomean",
+    );
+    assert!(hek > 10.0 * 570.0, "HEK293 {hek}");
+
+    // qPCR: HOXA9 and MEIS1 down > 80 % at 3 µM; fold changes near the
+    // truth (within 2× each, inside the 95 % CI for most).
+    let q = Csv::read(&out.join("qpcr/qpcr.csv"));
+    let qt = Csv::read(&study.join("qpcr_truth.csv"));
+    let (mut n, mut inside) = (0, 0);
+    for gene in ["HOXA9", "MEIS1", "FLT3", "BCL2"] {
+        let f = q.num(
+            q.find(&["gene", "group"], &[gene, "MI-503_3000nM"]),
+            "fold_change",
+        );
+        if gene == "HOXA9" || gene == "MEIS1" {
+            assert!(f < 0.2, "{gene} fold {f}");
+        }
+        for group in ["MI-503_250nM", "MI-503_1000nM", "MI-503_3000nM"] {
+            let f = q.num(q.find(&["gene", "group"], &[gene, group]), "fold_change");
+            let t = qt.num(qt.find(&["gene", "group"], &[gene, group]), "fold_change");
+            assert!((f / t).log2().abs() < 1.0, "{gene} {group}: {f} vs {t}");
+            let i = q.find(&["gene", "group"], &[gene, group]);
+            n += 1;
+            if q.num(i, "ci_lower") <= t && t <= q.num(i, "ci_upper") {
+                inside += 1;
+            }
+        }
+    }
+    assert!(
+        inside * 10 >= n * 7,
+        "qPCR CIs cover the truth in {inside}/{n}"
+    );
+
+    // Synergy: both blocks above additivity (Bliss and ZIP).
+    for block in ["mezigdomide", "venetoclax"] {
+        let s = Csv::read(&out.join(format!("combination_{block}/combination_{block}.csv")));
+        for m in ["bliss", "zip"] {
+            let v = s.num(0, m);
+            assert!(v > 0.0, "{block} {m} = {v}");
+        }
+    }
+
+    // Flow: CD11b / CD14 up, CD34 / CD117 down against vehicle.
+    let f = Csv::read(&out.join("flow_markers/markers.csv"));
+    let ft = Csv::read(&study.join("flow_truth.csv"));
+    for (marker, up) in [
+        ("CD11b", true),
+        ("CD14", true),
+        ("CD34", false),
+        ("CD117", false),
+    ] {
+        let i = f.find(&["sample", "marker"], &["flow_MOLM-13_MI-503", marker]);
+        let d = f.num(i, "delta_percent");
+        assert!(if up { d > 10.0 } else { d < -10.0 }, "{marker}: {d}");
+        let t = ft.num(
+            ft.find(
+                &["file", "quantity"],
+                &["flow_MOLM-13_MI-503.fcs", &format!("% {marker}+")],
+            ),
+            "truth_percent",
+        );
+        let p = f.num(i, "percent_positive");
+        assert!((p - t).abs() < 5.0, "{marker}: {p} vs truth {t}");
+    }
+
+    // MEN1 mutants: revumenib and MI-503 cross-resistant, bleximenib
+    // keeps its potency, FLT3 / BCL2 inhibitors unchanged; RFs near the
+    // model's.
+    let r = Csv::read(&out.join("cross_resistance/resistance_long.csv"));
+    let rt = Csv::read(&study.join("resistance_truth.csv"));
+    for compound in [
+        "revumenib",
+        "MI-503",
+        "bleximenib",
+        "gilteritinib",
+        "venetoclax",
+    ] {
+        for variant in ["M327I", "T349M"] {
+            let i = r.find(&["compound", "line"], &[compound, variant]);
+            let rf = r.num(i, "rf");
+            let t = rt.num(
+                rt.find(&["compound", "variant"], &[compound, variant]),
+                "rf",
+            );
+            assert!(
+                (rf / t).log10().abs() < 0.2,
+                "{compound} {variant}: RF {rf} vs {t}"
+            );
+            let class = r.cell(i, "class");
+            match compound {
+                "revumenib" | "MI-503" => {
+                    assert_eq!(class, "cross_resistance", "{compound} {variant}")
+                }
+                _ => assert!(rf < 3.0, "{compound} {variant}: RF {rf}"),
+            }
+        }
+    }
+
+    // CFU: colonies fall at 1 µM, near the model's percentage.
+    let c = Csv::read(&out.join("cfu/cfu.csv"));
+    let ct = Csv::read(&study.join("cfu_truth.csv"));
+    let p = c.num(c.find(&["group"], &["MI-503_1000nM"]), "percent_of_control");
+    let t = ct.num(
+        ct.find(&["group"], &["MI-503_1000nM"]),
+        "percent_of_vehicle",
+    );
+    assert!((p - t).abs() < 20.0 && p < 75.0, "CFU {p} vs {t}");
+}
+
+#[test]
+fn same_seed_same_bytes_and_list() {
+    let tmp = TempDir::new("simulate-seed");
+    let (a, b, c) = (tmp.join("a"), tmp.join("b"), tmp.join("c"));
+    simulate(&a, 7);
+    simulate(&b, 7);
+    simulate(&c, 8);
+    let mut names: Vec<_> = std::fs::read_dir(&a)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert!(names.len() > 30);
+    for n in &names {
+        assert!(
+            std::fs::read(a.join(n)).unwrap() == std::fs::read(b.join(n)).unwrap(),
+            "{n:?} differs"
+        );
+    }
+    assert!(read(&a.join("qpcr.csv")) != read(&c.join("qpcr.csv")));
+    let r = preclin(["simulate", "--list"]).ok();
+    assert!(r.stdout.starts_with("mi503\t"), "{}", r.stdout);
+    let r = preclin(["simulate", "--calibration"]).ok();
+    let table = Csv::parse(&r.stdout);
+    assert!(table.rows.len() >= 20);
+    for i in 0..table.rows.len() {
+        assert_eq!(table.cell(i, "pass"), "true", "{}", table.cell(i, "target"));
+    }
+}
+
+#[test]
+fn bad_parameter_file_names_line_and_column() {
+    let tmp = TempDir::new("simulate-params");
+    let text = preclin_params_with("doubling_time_h = 30.0 ", "doubling_time_h = -3.0 ");
+    let p = tmp.write("params.toml", &text);
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("doubling_time_h = -3.0"))
+        .unwrap()
+        + 1;
+    let r = preclin([
+        "simulate",
+        "--params",
+        p.to_str().unwrap(),
+        "--out",
+        tmp.join("o").to_str().unwrap(),
+    ]);
+    let msg = r.user_error();
+    assert!(msg.contains(&format!("line {line}, column 19")), "{msg}");
+    assert!(
+        msg.contains("doubling_time_h must be in [2, 10000]"),
+        "{msg}"
+    );
+}
+
+/// The bundled parameter file (written by a default run) with one edit.
+fn preclin_params_with(from: &str, to: &str) -> String {
+    let tmp = TempDir::new("simulate-default");
+    simulate(&tmp.join("s"), 1);
+    let text = read(&tmp.join("s/params.toml"));
+    assert!(text.contains(from));
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn gi50_intervals_cover_the_truth_at_about_the_nominal_rate() {
+    // 4 seeds × 10 (compound × KMT2A-r line) 95 % intervals of the
+    // geometric-mean GI50: at 95 % nominal, 34 or fewer of 40 has
+    // probability 1.4 % (binomial); seeds 2–5 give 39 of 40.
+    let tmp = TempDir::new("simulate-coverage");
+    let (mut n, mut covered) = (0, 0);
+    for seed in 2..=5u64 {
+        let study = tmp.join(&format!("s{seed}"));
+        let out = tmp.join(&format!("o{seed}"));
+        simulate(&study, seed);
+        preclin([
+            "analyze",
+            study.join("study.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .ok();
+        let truth = Csv::read(&study.join("viability_truth_7d.csv"));
+        let pot = Csv::read(&out.join("viability_7d/potency.csv"));
+        for line in ["MV4-11", "MOLM-13", "KOPN-8", "SEM", "MLL-AF9"] {
+            for compound in ["MI-503", "revumenib"] {
+                let t = truth.num(
+                    truth.find(&["compound", "cell_line"], &[compound, line]),
+                    "gi50_nM",
+                );
+                let i = pot.find(&["compound", "cell_line"], &[compound, line]);
+                n += 1;
+                if pot.num(i, "ic50_lower") <= t && t <= pot.num(i, "ic50_upper") {
+                    covered += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(n, 40);
+    assert!(covered >= 35, "coverage {covered}/{n}");
+}
