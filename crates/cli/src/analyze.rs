@@ -77,6 +77,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<()> {
         validate(&m, e)
             .with_context(|| format!("experiment \"{}\" ({})", e.name, e.kind.as_str()))?;
     }
+    let templates = crate::study_report::load_templates(a.templates.as_deref())?;
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("{}: cannot create", a.out.display()))?;
     let manifest_sha = sha256_file(&a.manifest).ok();
@@ -118,7 +119,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<()> {
             }
         }
     }
-    match crate::study_report::write(&m, &a.manifest, &a.out, outcomes, a.templates.as_deref()) {
+    match crate::study_report::write(&m, &a.manifest, &a.out, outcomes, &templates) {
         Ok(p) => println!("report → {}", p.display()),
         Err(e) if first_err.is_none() => return Err(e.context("study report")),
         Err(e) => eprintln!("error: study report: {e:#}"),

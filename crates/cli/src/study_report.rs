@@ -28,9 +28,8 @@ pub fn write(
     manifest_path: &Path,
     out: &Path,
     outcomes: Vec<(String, Outcome)>,
-    templates: Option<&Path>,
+    templates: &Templates,
 ) -> anyhow::Result<PathBuf> {
-    let templates = load_templates(templates)?;
     let mut facts = Vec::new();
     for (name, outcome) in outcomes {
         let Some(e) = m.experiment(&name) else {
@@ -55,14 +54,15 @@ pub fn write(
             .map(|h| (manifest_path.display().to_string(), h)),
     };
     let report = build(m, &facts, &ReferenceTable::bundled(), &meta);
-    let html = preclin_report::study::render(&report, &templates)?;
+    let html = preclin_report::study::render(&report, templates)?;
     let path = out.join("report.html");
     std::fs::write(&path, html).with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(path)
 }
 
-/// The default templates with every file of `dir` named like one of them put in their place.
-fn load_templates(dir: Option<&Path>) -> anyhow::Result<Templates> {
+/// The default templates with every file of `dir` named like one of them put in their place
+/// (checked before any experiment runs).
+pub fn load_templates(dir: Option<&Path>) -> anyhow::Result<Templates> {
     let mut t = Templates::default();
     let Some(dir) = dir else {
         return Ok(t);

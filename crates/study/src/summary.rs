@@ -377,3 +377,7 @@ pub fn build(
         provenance: prov,
     }
 }
+
+#[cfg(test)]
+#[path = "summary_tests.rs"]
+mod tests;

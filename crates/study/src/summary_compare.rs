@@ -113,13 +113,16 @@ pub fn potency(
     out
 }
 
+/// A measured in vivo outcome: (metric shown, value, CI lower, CI upper, unit).
+type Outcome = (String, Option<f64>, Option<f64>, Option<f64>, String);
+
 /// The in vivo outcome a published metric describes, with the measured value and CI of a result
 /// row for it: (metric shown, value, lower, upper, unit).
 fn measured_outcome(
     kind: ExperimentKind,
     published_metric: &str,
     r: &ResultRecord,
-) -> Option<(String, Option<f64>, Option<f64>, Option<f64>, String)> {
+) -> Option<Outcome> {
     let pm = published_metric.to_lowercase();
     let data = |k: &str| -> Option<f64> {
         match r.data.get(k)? {
