@@ -25,6 +25,7 @@ mod provenance;
 mod qpcr;
 mod randomize;
 mod resistance;
+mod study_figures;
 mod study_report;
 mod survival;
 mod synergy;

@@ -1,6 +1,7 @@
 //! The whole-study report of `preclin analyze`: reads what the engines wrote into
 //! `OUT/<experiment>/` (QC tables, flags, exits, FCS repairs, the definition comments, SVG
-//! figures) into typed facts, writes a PNG beside every SVG (`preclin_report::png`), builds the
+//! figures; viability dose–response figures are drawn first by [`crate::study_figures`]) into
+//! typed facts, writes a PNG beside every SVG (`preclin_report::png`), builds the
 //! report with `preclin_study::summary::build` (pure) and renders `OUT/report.html` with the
 //! default or the user's templates (`--templates DIR`).
 
@@ -139,7 +140,10 @@ fn read_facts(e: &Experiment, out: &Path) -> anyhow::Result<ExperimentFacts> {
     }
     let dir = out.join(&e.name);
     match e.kind {
-        ExperimentKind::Viability => viability_qc(e, &dir, &mut f),
+        ExperimentKind::Viability => {
+            viability_qc(e, &dir, &mut f);
+            crate::study_figures::viability(&dir)?;
+        }
         ExperimentKind::Qpcr => {
             for file in &e.files {
                 let rel = format!("{}/{}_qc.csv", e.name, stem(file));
@@ -192,6 +196,8 @@ fn figures(e: &Experiment, out: &Path) -> anyhow::Result<Vec<StudyFigure>> {
 fn caption(kind: ExperimentKind, stem: &str) -> String {
     let what = if stem.ends_with("_growth") {
         "Tumour growth: mean ± SEM volume per group over days, per-mouse lines"
+    } else if stem.starts_with("dose_response_") {
+        "Dose–response: mean ± SD of the wells per dose (all experiments), LL.4 fit to the pooled wells with its 95 % pointwise band (display only), marker at the reported geometric-mean EC50"
     } else if stem.ends_with("_waterfall") {
         "Best response per mouse (waterfall), % change from baseline volume"
     } else {
