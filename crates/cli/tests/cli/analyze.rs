@@ -505,3 +505,27 @@ fn analyze_report_templates() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("not a folder"), "{stderr}");
 }
+
+#[test]
+fn analyze_failed_experiment_still_reported() {
+    // a reference gene the qPCR file lacks: the qpcr engine fails at run time
+    let text = manifest_text().replace(
+        "reference = [\"ACTB\", \"GAPDH\"]",
+        "reference = [\"ACTB\", \"NOPE1\"]",
+    );
+    let dir = TempDir::new("analyze-failed");
+    let m = dir.write("study.toml", &text);
+    let out = dir.join("out");
+    let (code, _, stderr) = analyze_fixed_time(&m, &out, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("qpcr"), "{stderr}");
+    // the report is written; the failure is a QC error and the other experiments are there
+    let html = read(&out.join("report.html"));
+    let qc = &html
+        [html.find("<section id=\"qc\"").unwrap()..html.find("<section id=\"reference\"").unwrap()];
+    let row = row_around(qc, "experiment failed");
+    assert!(row.contains("<span class=\"sev error\">"), "{row}");
+    assert!(row.contains("NOPE1"), "{row}");
+    assert!(html.contains("<section id=\"experiment-9\""));
+    assert!(html.contains("title=\"MI-503 EC50, MV4;11: measured"));
+}
