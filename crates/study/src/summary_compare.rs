@@ -1,5 +1,7 @@
 //! Measured vs published for the study report: potencies through
-//! [`crate::reference::compare_potency`], in vivo outcomes (tumour-volume reduction, fold
+//! [`crate::reference::compare_potency`] (when the reference table has nothing for the compound
+//! in that cell line, the rows of its class — the manifest's `class`, matched by
+//! [`ReferenceRow::is_class`] — are shown beside it as context, never judged), in vivo outcomes (tumour-volume reduction, fold
 //! reduction, TGI, % increase in median survival) by the same interval rule.
 
 use preclin_curve::units::ConcUnit;
@@ -86,7 +88,47 @@ pub fn potency(
             unit,
             molecular_weight: m.compound(compound).and_then(|c| c.molecular_weight),
         };
-        for c in compare_potency(table, &measured) {
+        let mut found = compare_potency(table, &measured);
+        let mut class_note = None;
+        if found.is_empty() {
+            // no published value for the compound itself: the same class in the same model,
+            // shown beside it as context and never judged
+            if let Some(class) = m.compound(compound).and_then(|c| c.class.clone()) {
+                let rows: Vec<ReferenceRow> = table
+                    .rows
+                    .iter()
+                    .filter(|r| {
+                        r.is_class(&class)
+                            && !measured.compound_names.iter().any(|n| r.is_compound(n))
+                    })
+                    .cloned()
+                    .collect();
+                let mut names: Vec<String> = rows.iter().flat_map(|r| r.names.clone()).collect();
+                names.sort();
+                names.dedup();
+                let class_table = ReferenceTable { rows };
+                let by_class = MeasuredPotency {
+                    compound_names: names,
+                    ..measured.clone()
+                };
+                found = compare_potency(&class_table, &by_class);
+                class_note = Some(class);
+            }
+        }
+        for mut c in found {
+            let mut agreement = verdict_agreement(c.verdict);
+            let mut verdict = c.verdict.to_string();
+            if let Some(class) = &class_note {
+                c.notes.insert(
+                    0,
+                    format!(
+                        "class reference: published for {} ({class}), not judged",
+                        c.reference.compound
+                    ),
+                );
+                agreement = Agreement::NotComparable;
+                verdict = format!("{verdict} (class reference)");
+            }
             out.push(Comparison {
                 compound: compound.clone(),
                 model: model.clone(),
@@ -104,8 +146,8 @@ pub fn potency(
                 published: c.reference.value_display(),
                 published_model: c.reference.model.clone().unwrap_or_default(),
                 source: c.reference.source.clone(),
-                agreement: verdict_agreement(c.verdict),
-                verdict: c.verdict.to_string(),
+                agreement,
+                verdict,
                 notes: c.notes,
             });
         }

@@ -106,6 +106,14 @@ fn facts(m: &Manifest) -> Vec<ExperimentFacts> {
                 }],
                 json!({}),
             ),
+            // nothing published for revumenib in MV4;11: menin-inhibitor class rows as context
+            result(
+                "revumenib",
+                "MV4;11",
+                &[],
+                vec![value("EC50", 15.6, Some((10.6, 23.2)), Some("nM"))],
+                json!({}),
+            ),
         ],
         None,
     );
@@ -213,6 +221,7 @@ fn summary_rows_per_compound_and_model() {
             ("MI-503", "MOLM-13"),
             ("MI-503", "MV4;11 xenograft"),
             ("revumenib", "HEK293"),
+            ("revumenib", "MV4;11"),
             ("MI-463", "MV4;11 xenograft"),
         ]
     );
@@ -242,6 +251,23 @@ fn measured_vs_published_verdicts() {
         molm[0]
             .verdict
             .starts_with("more potent than published (≥ 3.125-fold)")
+    );
+    // class reference: shown, never judged
+    let class = find("revumenib", "MV4;11", "EC50");
+    assert!(!class.is_empty());
+    assert!(
+        class
+            .iter()
+            .all(|c| c.agreement == Agreement::NotComparable)
+    );
+    assert!(
+        class.iter().any(|c| c.notes[0].contains("ziftomenib")),
+        "{class:?}"
+    );
+    assert!(
+        class
+            .iter()
+            .all(|c| c.verdict.ends_with("(class reference)"))
     );
     // no comparison for a value that does not exist
     assert!(find("revumenib", "HEK293", "EC50").is_empty());
