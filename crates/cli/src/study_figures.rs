@@ -1,5 +1,6 @@
-//! Figures the study report needs that the engines do not write: the dose–response curves of
-//! a viability experiment (`OUT/<experiment>/dose_response_<compound>.svg`), one figure per
+//! Figures the study report needs that the engines do not write: the block heatmaps of a
+//! combination experiment ([`combination`]) and the dose–response curves of a viability
+//! experiment (`OUT/<experiment>/dose_response_<compound>.svg`), one figure per
 //! compound with a series per cell line — mean ± SD of the wells per dose from `normalized.csv`,
 //! an LL.4 fit to the pooled wells with its 95 % pointwise band (display only, through
 //! `preclin_curve::fit`; the reported potencies are `potency.csv`'s, per experiment), and a
@@ -138,6 +139,99 @@ pub fn viability(dir: &Path) -> anyhow::Result<usize> {
         std::fs::write(&path, fig.to_svg())
             .with_context(|| format!("{}: cannot write", path.display()))?;
         n += 1;
+    }
+    Ok(n)
+}
+
+/// Writes the heatmaps of a combination experiment's blocks into `dir`: the dose–dose matrix
+/// of mean % inhibition and the Bliss synergy per cell (bootstrap mean), scored by
+/// `preclin_synergy::score_block` with the experiment's baseline, iterations and seed (the
+/// block scores in the report are the engine's, from its CSV). Returns how many were written.
+pub fn combination(
+    dir: &Path,
+    files: &[std::path::PathBuf],
+    o: &preclin_study::manifest::CombinationOptions,
+) -> anyhow::Result<usize> {
+    use crate::synergy_input::{ResponseKind, read_synergy_table};
+    use preclin_report::adapt::{response_heatmap, synergy_heatmap};
+    use preclin_study::manifest::{self as mf};
+    use preclin_synergy::{
+        Baseline, BlockOptions, LoeweOptions, Method, ScoreOptions, ZipFitter, score_block,
+    };
+
+    let kind = match o.response_kind {
+        mf::ResponseKind::Inhibition => ResponseKind::Inhibition,
+        _ => ResponseKind::Viability,
+    };
+    let compat = o.compat.is_some();
+    let opts = BlockOptions {
+        score: ScoreOptions {
+            methods: vec![Method::Bliss],
+            baseline: match o.baseline {
+                mf::Baseline::Part => Baseline::Part,
+                mf::Baseline::All => Baseline::All,
+                _ => Baseline::Non,
+            },
+            loewe: if compat {
+                LoeweOptions::synergyfinder()
+            } else {
+                LoeweOptions::default()
+            },
+            zip: if compat {
+                ZipFitter::SynergyFinder
+            } else {
+                ZipFitter::LeastSquares
+            },
+        },
+        iterations: o.iterations,
+        seed: o.seed,
+    };
+    let mut n = 0;
+    for f in files {
+        let Ok(table) = read_synergy_table(f, kind) else {
+            continue;
+        };
+        for (bi, b) in table.blocks.iter().enumerate() {
+            if b.drugs.len() != 2 {
+                continue;
+            }
+            let unit = |k: usize| {
+                table
+                    .units
+                    .get(bi)
+                    .and_then(|u| u.get(k).copied().flatten())
+                    .map(|u| u.to_string())
+                    .unwrap_or_default()
+            };
+            let (u1, u2) = (unit(0), unit(1));
+            let drugs = [b.drugs[0].as_str(), b.drugs[1].as_str()];
+            let r = score_block(b, &opts);
+            let resp = response_heatmap(
+                &r.surface,
+                drugs,
+                [&u1, &u2],
+                &format!("block {}: mean inhibition (%)", b.id),
+            );
+            let mut figs = vec![("response", resp.to_svg())];
+            if let Some(bl) = r.method(Method::Bliss) {
+                let syn: Vec<Option<f64>> = bl.cells.iter().map(|c| c.synergy).collect();
+                let fig = synergy_heatmap(
+                    &r.surface,
+                    &syn,
+                    drugs,
+                    [&u1, &u2],
+                    &format!("block {}: Bliss synergy", b.id),
+                    "Bliss synergy (%)",
+                );
+                figs.push(("bliss", fig.to_svg()));
+            }
+            for (tag, svg) in figs {
+                let path = dir.join(format!("block_{}_{tag}.svg", slug(&b.id)));
+                std::fs::write(&path, svg)
+                    .with_context(|| format!("{}: cannot write", path.display()))?;
+                n += 1;
+            }
+        }
     }
     Ok(n)
 }

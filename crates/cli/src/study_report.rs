@@ -157,6 +157,11 @@ fn read_facts(e: &Experiment, out: &Path) -> anyhow::Result<ExperimentFacts> {
             }
         }
         ExperimentKind::Flow => fcs_repairs(e, &mut f.qc),
+        ExperimentKind::Combination => {
+            if let ExperimentOptions::Combination(o) = &e.options {
+                crate::study_figures::combination(&dir, &e.files, o)?;
+            }
+        }
         _ => {}
     }
     f.figures = figures(e, out)?;
@@ -198,6 +203,10 @@ fn caption(kind: ExperimentKind, stem: &str) -> String {
         "Tumour growth: mean ± SEM volume per group over days, per-mouse lines"
     } else if stem.starts_with("dose_response_") {
         "Dose–response: mean ± SD of the wells per dose (all experiments), LL.4 fit to the pooled wells with its 95 % pointwise band (display only), marker at the reported geometric-mean EC50"
+    } else if stem.starts_with("block_") && stem.ends_with("_response") {
+        "Combination: mean % inhibition per dose pair (drug 1 on the rows, drug 2 on the columns)"
+    } else if stem.starts_with("block_") && stem.ends_with("_bliss") {
+        "Combination: Bliss synergy per dose pair (observed − expected % inhibition, bootstrap mean with the experiment's seed; red = synergy)"
     } else if stem.ends_with("_waterfall") {
         "Best response per mouse (waterfall), % change from baseline volume"
     } else {

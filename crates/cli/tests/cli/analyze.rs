@@ -451,7 +451,20 @@ fn analyze_writes_study_report() {
             }
         }
     }
-    assert!(pngs.len() >= 7, "{} PNGs", pngs.len());
+    assert!(pngs.len() >= 13, "{} PNGs", pngs.len());
+    // the report's own figures: viability dose–response, combination heatmaps
+    for f in [
+        "viability_day7/dose_response_MI-503",
+        "combination/block_1_response",
+        "combination/block_1_bliss",
+    ] {
+        assert!(out.join(format!("{f}.png")).is_file(), "{f}.png");
+        let name = f.split('/').nth(1).unwrap();
+        assert!(
+            html.contains(&format!("({name}.svg)")),
+            "{name} figure in report"
+        );
+    }
 
     // a second run: byte-identical report and PNGs
     let (code, _, stderr) = analyze_fixed_time(&study_toml(), &out, &[]);
