@@ -112,6 +112,10 @@ fn renders_sections_in_order_without_nan() {
     // errors sorted before notes; the disagreement flagged
     assert!(pos("plate P1") < pos("geNorm M"));
     assert!(html.contains("<tr class=\"disagrees\""));
+    // the one-line statement of a judged comparison, in words
+    assert!(html.contains(
+        "<li class=\"disagrees\">MI-503 EC50, MV4;11: measured 310 nM (95 % CI 250–401); published GI50 ≈ 250–570 nM (Borkin 2015) — <span class=\"verdict disagrees\">less potent</span></li>"
+    ));
     assert!(html.contains("1 measured value(s) disagree"));
     assert!(html.contains(&"ab".repeat(32)));
     assert!(html.contains("combination.bootstrap = 123"));
