@@ -15,6 +15,9 @@
 //! Experiments then run in parallel (rayon); the runs are then imported into the
 //! store in manifest order, one transaction each, replacing a run with the
 //! same key (same inputs and options), so re-analysis is idempotent.
+//! Last, the whole-study report `OUT/report.html` is written (also when an
+//! experiment failed, which it then lists as a QC error), with a PNG beside
+//! every SVG ([`crate::study_report`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -41,6 +44,10 @@ pub struct AnalyzeArgs {
     /// Store (SQLite); default OUT/preclin.db.
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Folder of report templates replacing the built-in ones file by file
+    /// (report.html, experiment.html, style.css).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 /// Runs `preclin analyze`.
@@ -70,6 +77,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<()> {
         validate(&m, e)
             .with_context(|| format!("experiment \"{}\" ({})", e.name, e.kind.as_str()))?;
     }
+    let templates = crate::study_report::load_templates(a.templates.as_deref())?;
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("{}: cannot create", a.out.display()))?;
     let manifest_sha = sha256_file(&a.manifest).ok();
@@ -85,6 +93,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<()> {
     let db = a.db.clone().unwrap_or_else(|| a.out.join("preclin.db"));
     let mut store = Store::open(&db).with_context(|| format!("{}", db.display()))?;
     let mut first_err = None;
+    let mut outcomes = Vec::new();
     for (e, r) in m.experiments.iter().zip(runs) {
         match r {
             Ok(run) => {
@@ -100,13 +109,20 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<()> {
                     o.run_id,
                     if o.replaced { ", replaced" } else { "" }
                 );
+                outcomes.push((e.name.clone(), Ok(run)));
             }
             Err(err) => {
+                outcomes.push((e.name.clone(), Err(format!("{err:#}"))));
                 if first_err.is_none() {
                     first_err = Some(err);
                 }
             }
         }
+    }
+    match crate::study_report::write(&m, &a.manifest, &a.out, outcomes, &templates) {
+        Ok(p) => println!("report → {}", p.display()),
+        Err(e) if first_err.is_none() => return Err(e.context("study report")),
+        Err(e) => eprintln!("error: study report: {e:#}"),
     }
     match first_err {
         Some(e) => Err(e),
@@ -356,6 +372,9 @@ fn analyze_experiment(
                 let csv = base.with_extension("csv");
                 let mut with_fig = args.clone();
                 with_fig.extend(["--figure".into(), s(&base.with_extension("svg"))]);
+                // MIQE QC flags as a table, for the report's QC section
+                let qc = dir.join(format!("{}_qc.csv", stem(f)));
+                with_fig.extend(["--qc-out".into(), s(&qc)]);
                 run_csv_json_split(&with_fig, &args, &csv)?;
                 for r in read_rows(&csv)?.1 {
                     let label = format!("{} {}", get(&r, "gene"), get(&r, "group"));

@@ -29,6 +29,8 @@ mod qpcr;
 mod randomize;
 mod resistance;
 mod simulate;
+mod study_figures;
+mod study_report;
 mod survival;
 mod synergy;
 mod synergy_input;

@@ -28,8 +28,11 @@
 //! What it **is not**: it does not run analyses, fit curves, read instrument files or write
 //! files. Figures take their own plain input structs (for example
 //! [`figures::dose_response::DoseResponseFigure`]); [`adapt`] fills them from the analysis
-//! crates' result types. PNG output (via resvg with an embedded font)
-//! is not here yet.
+//! crates' result types.
+//! - [`png`]: SVG → PNG with resvg and the bundled DejaVu Sans as the only font, so the pixels
+//!   are the same on every machine.
+//! - [`study`]: the whole-study report of `preclin analyze` (summary, QC, measured vs published,
+//!   one section per experiment, methods, provenance) and its overridable templates.
 //!
 //! Everything is deterministic: the same input gives byte-identical output, so figures and
 //! reports can be snapshot-tested and diffed.
@@ -39,6 +42,8 @@ pub mod axis;
 pub mod figures;
 pub mod html;
 pub mod palette;
+pub mod png;
+pub mod study;
 pub mod svg;
 
 pub use figures::dose_response::{DoseResponseFigure, DoseResponseSeries, Marker, PointSummary};

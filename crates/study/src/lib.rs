@@ -9,6 +9,8 @@
 //! - [`reference`]: the bundled reference compound table (published
 //!   potencies, in vivo outcomes and resistance), searchable, extendable with
 //!   the user's rows, and the rule that sets a measured potency beside it.
+//! - [`summary`]: the whole-study report assembled from the runs, QC facts and
+//!   the reference table (rendered by `preclin_report::study`).
 //!
 //! The pipeline that runs every experiment through its engine is built on
 //! these (issue 7).
@@ -17,5 +19,6 @@ pub mod manifest;
 pub mod provenance;
 pub mod reference;
 pub mod store;
+pub mod summary;
 
 pub use manifest::{Manifest, ManifestError};
