@@ -219,6 +219,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         manifest: study.join("study.toml"),
         out: out.clone(),
         db: None,
+        templates: None,
     })?;
     let t_analyze = t.elapsed().as_secs_f64();
     eprintln!(
