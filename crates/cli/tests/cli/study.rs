@@ -374,3 +374,76 @@ fn db_list_show_query_export() {
     assert!(err.contains("no store here"), "{err}");
     assert!(!missing.exists());
 }
+
+/// The cross-study question end to end: two studies — the bundled example
+/// and a virtual-lab study — analysed into one store, then one query for
+/// every MI-503 EC50 in MV4;11 answers across both.
+#[test]
+fn db_query_across_two_analysed_studies() {
+    let dir = TempDir::new("db_two_studies");
+    let db = dir.join("shared.db");
+    let dbs = db.to_str().unwrap();
+    let sim = dir.join("sim");
+    preclin([
+        "simulate",
+        "--scenario",
+        "mi503",
+        "--seed",
+        "3",
+        "--out",
+        sim.to_str().unwrap(),
+    ])
+    .ok();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/study/study.toml");
+    for (manifest, out) in [
+        (sim.join("study.toml"), dir.join("out_sim")),
+        (example, dir.join("out_example")),
+    ] {
+        preclin([
+            "analyze",
+            manifest.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--db",
+            dbs,
+        ])
+        .ok();
+    }
+    let r = preclin([
+        "db",
+        "--db",
+        dbs,
+        "query",
+        "--compound",
+        "mi503",
+        "--cell-line",
+        "MV4-11",
+        "--metric",
+        "ec50",
+    ])
+    .ok();
+    let (h, rows) = records(&r.stdout);
+    let seven_day = |e: &str| e.ends_with("day7") || e.ends_with("_7d");
+    let mut studies: Vec<&str> = rows.iter().map(|x| x[col(&h, "study")].as_str()).collect();
+    studies.dedup();
+    assert!(studies.contains(&"example-mi503"), "{}", r.stdout);
+    assert!(studies.contains(&"sim-mi503-3"), "{}", r.stdout);
+    for x in &rows {
+        assert_eq!(x[col(&h, "compound")], "MI-503");
+        assert_eq!(x[col(&h, "cell_line")], "MV4;11");
+        assert_eq!(x[col(&h, "unit")], "nM");
+        // every 7-day EC50 is finite, inside its CI, and in the published range's decade
+        if seven_day(&x[col(&h, "experiment")]) {
+            let v: f64 = x[col(&h, "value")].parse().unwrap();
+            let lo: f64 = x[col(&h, "ci_lower")].parse().unwrap();
+            let hi: f64 = x[col(&h, "ci_upper")].parse().unwrap();
+            assert!(lo < v && v < hi && (100.0..1000.0).contains(&v), "{x:?}");
+        }
+    }
+    // both studies' 7-day experiments answered
+    let sevens = rows
+        .iter()
+        .filter(|x| seven_day(&x[col(&h, "experiment")]))
+        .count();
+    assert_eq!(sevens, 2, "{}", r.stdout);
+}
