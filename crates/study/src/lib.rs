@@ -10,10 +10,14 @@
 //!   potencies, in vivo outcomes and resistance), searchable, extendable with
 //!   the user's rows, and the rule that sets a measured potency beside it.
 //!
+//! - [`plan`]: experiment planning by simulation — power (mice per group,
+//!   replicates) of a design with the study's own analysis.
+//!
 //! The pipeline that runs every experiment through its engine is built on
 //! these (issue 7).
 
 pub mod manifest;
+pub mod plan;
 pub mod provenance;
 pub mod reference;
 pub mod store;
