@@ -319,6 +319,48 @@ pub fn plan_xenograft(plan: &XenograftPlan) -> Result<PlanResult, PlanError> {
     })
 }
 
+/// One simulated study of the plan, for checking and for a look at the data:
+/// the caliper CSV of replicate `rep` (vehicle + every arm, the largest `n`
+/// of the grid per group; the same study the plan analyses) as
+/// `preclin xenograft` reads it, and the plan's (arm, Holm p) on it. Running
+/// `preclin xenograft FILE --control vehicle --log-offset c` on the CSV
+/// gives the same `p_value`s.
+pub fn replicate_study(
+    plan: &XenograftPlan,
+    rep: usize,
+) -> Result<(String, Vec<(String, Option<f64>)>), PlanError> {
+    let mut one = plan.clone();
+    one.n_grid = vec![*plan.n_grid.iter().max().unwrap_or(&2)];
+    check_common(&one.n_grid, 1, plan.alpha)?;
+    let params = Params::bundled();
+    let mut kin = LineKinetics::new(&params, &plan.line, &[plan.compound.as_str()], &[])
+        .map_err(|e| PlanError::Sim(e.to_string()))?;
+    let last_day = plan.design.days.iter().copied().fold(0.0, f64::max);
+    let tabs = exposures(&plan.compound, plan.route, &plan.arms, last_day + 1.0)?;
+    let labels: Vec<String> = plan.arms.iter().map(ArmSpec::label).collect();
+    let mut design = plan.design.clone();
+    design.n_per_group = one.n_grid[0];
+    let vehicle = Constant(vec![0.0]);
+    let mut arms = vec![Arm {
+        group: VEHICLE.into(),
+        exposure: &vehicle as &dyn Concentrations,
+    }];
+    for (l, t) in labels.iter().zip(&tabs) {
+        arms.push(Arm {
+            group: l.clone(),
+            exposure: t,
+        });
+    }
+    let sim = simulate_xenograft(&mut kin, &arms, &design, subseed(plan.seed, rep as u64))
+        .map_err(|e| PlanError::Sim(e.to_string()))?;
+    let ps = analyse(&sim, one.n_grid[0], &labels, plan.log_offset)
+        .into_iter()
+        .zip(labels)
+        .map(|(o, l)| (l, o.0))
+        .collect();
+    Ok((sim.caliper_csv(), ps))
+}
+
 #[cfg(test)]
 #[path = "plan_xenograft_tests.rs"]
 mod tests;

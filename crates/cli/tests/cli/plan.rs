@@ -121,3 +121,40 @@ fn bad_plans_are_user_errors() {
     let e = preclin(["plan", "xenograft", "--power", "1.2"]).user_error();
     assert!(e.contains("--power"), "{e}");
 }
+
+#[test]
+fn the_plan_analyses_a_simulated_study_exactly_as_preclin_xenograft_does() {
+    use preclin_study::plan::xenograft::{XenograftPlan, replicate_study};
+    use preclin_study::plan::{ArmSpec, Schedule};
+    let mut plan = XenograftPlan::new(3);
+    plan.arms = [0.0, 0.3]
+        .iter()
+        .map(|&d| ArmSpec {
+            mg_per_kg: d,
+            schedule: Schedule::Qd,
+        })
+        .collect();
+    plan.n_grid = vec![6];
+    let dir = TempDir::new("plan-x");
+    for rep in [0, 1, 2] {
+        let (csv, ps) = replicate_study(&plan, rep).unwrap();
+        assert_eq!(ps.len(), 2);
+        assert!(ps.iter().all(|(_, p)| p.is_some()), "{ps:?}");
+        let f = dir.write(&format!("cal{rep}.csv"), csv);
+        let out = preclin(["xenograft", f.to_str().unwrap(), "--control", "vehicle"])
+            .ok()
+            .stdout;
+        let t = Csv::parse(&out);
+        for (arm, p) in &ps {
+            let i = t.find(&["group"], &[arm.as_str()]);
+            let cli = t.cell(i, "p_value");
+            match p {
+                Some(p) => {
+                    let c: f64 = cli.parse().unwrap();
+                    assert!((c - p).abs() <= 1e-4 * p.max(1e-3), "{arm}: {c} vs {p}");
+                }
+                None => assert_eq!(cli, "", "{arm}"),
+            }
+        }
+    }
+}
