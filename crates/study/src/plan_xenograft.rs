@@ -319,16 +319,16 @@ pub fn plan_xenograft(plan: &XenograftPlan) -> Result<PlanResult, PlanError> {
     })
 }
 
+/// An arm's label and its Holm-adjusted p-value (`None`: undefined).
+pub type ArmP = (String, Option<f64>);
+
 /// One simulated study of the plan, for checking and for a look at the data:
 /// the caliper CSV of replicate `rep` (vehicle + every arm, the largest `n`
 /// of the grid per group; the same study the plan analyses) as
 /// `preclin xenograft` reads it, and the plan's (arm, Holm p) on it. Running
 /// `preclin xenograft FILE --control vehicle --log-offset c` on the CSV
 /// gives the same `p_value`s.
-pub fn replicate_study(
-    plan: &XenograftPlan,
-    rep: usize,
-) -> Result<(String, Vec<(String, Option<f64>)>), PlanError> {
+pub fn replicate_study(plan: &XenograftPlan, rep: usize) -> Result<(String, Vec<ArmP>), PlanError> {
     let mut one = plan.clone();
     one.n_grid = vec![*plan.n_grid.iter().max().unwrap_or(&2)];
     check_common(&one.n_grid, 1, plan.alpha)?;
