@@ -158,3 +158,31 @@ fn the_plan_analyses_a_simulated_study_exactly_as_preclin_xenograft_does() {
         }
     }
 }
+
+#[test]
+fn output_bytes_do_not_depend_on_the_thread_count() {
+    let run = |threads: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_preclin"))
+            .args([
+                "plan",
+                "xenograft",
+                "--n",
+                "3,5",
+                "--reps",
+                "16",
+                "--dose",
+                "0.3",
+                "--seed",
+                "4",
+            ])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        out.stdout
+    };
+    let one = run("1");
+    assert!(!one.is_empty());
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("4"));
+}
