@@ -24,6 +24,7 @@ mod gate;
 mod init;
 mod input;
 mod markers;
+mod plan;
 mod provenance;
 mod qpcr;
 mod randomize;
@@ -104,6 +105,8 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Virtual lab: write a simulated study folder (files + study.toml) from a scenario.
     Simulate(simulate::SimulateArgs),
+    /// Plan an experiment by simulation: power per group size (xenograft, survival, viability).
+    Plan(plan::PlanArgs),
     /// The study store (SQLite): `db list`, `db show`, `db export`, `db query`.
     Db(db::DbArgs),
     /// Throughput benchmarks.
@@ -154,6 +157,7 @@ fn run_command(command: Command) -> anyhow::Result<()> {
         Command::Compounds(a) => compounds::run(a),
         Command::Analyze(a) => analyze::run(a),
         Command::Simulate(a) => simulate::run_simulate(a),
+        Command::Plan(a) => plan::run(a),
         Command::Db(a) => db::run(a),
         Command::Bench(a) => bench::run(a),
     }

@@ -12,10 +12,14 @@
 //! - [`summary`]: the whole-study report assembled from the runs, QC facts and
 //!   the reference table (rendered by `preclin_report::study`).
 //!
+//! - [`plan`]: experiment planning by simulation — power (mice per group,
+//!   replicates) of a design with the study's own analysis.
+//!
 //! The pipeline that runs every experiment through its engine is built on
 //! these (issue 7).
 
 pub mod manifest;
+pub mod plan;
 pub mod provenance;
 pub mod reference;
 pub mod store;

@@ -35,6 +35,7 @@ mod fit;
 mod flow;
 mod grouping;
 mod init;
+mod plan;
 mod qpcr;
 mod reliability;
 mod simulate;

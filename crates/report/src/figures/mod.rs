@@ -14,6 +14,7 @@ pub mod heatmap;
 pub mod isobologram;
 pub mod km;
 mod layout;
+pub mod power;
 pub mod waterfall;
 
 use crate::svg::{Color, Style, Svg};
