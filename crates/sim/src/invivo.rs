@@ -19,7 +19,9 @@
 //! [`calibration_rows`] (module `invivo/calibration.rs`).
 
 mod calibration;
+mod writers;
 pub use calibration::{InVivoCalibration, calibration_rows};
+pub use writers::{EngraftmentWriter, SurvivalWriter, XenograftWriter};
 
 use serde::Deserialize;
 
@@ -273,12 +275,10 @@ fn pop(e: crate::population::PopError) -> SimError {
     SimError::InVivo(e.to_string())
 }
 
-/// Group names of the xenograft: vehicle and the dosed compound.
+/// Group names of the xenograft: vehicle and the dosed compound (the
+/// compound name, as the study's name checks expect).
 pub fn xenograft_groups(x: &XenograftParams) -> [String; 2] {
-    [
-        "vehicle".into(),
-        format!("{} {} mg/kg", x.compound, x.dose_mg_per_kg),
-    ]
+    ["vehicle".into(), x.compound.clone()]
 }
 
 /// Simulates the MV4;11 xenograft (vehicle vs the compound) with
