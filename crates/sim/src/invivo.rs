@@ -19,8 +19,10 @@
 //! [`calibration_rows`] (module `invivo/calibration.rs`).
 
 mod calibration;
+mod relapse;
 mod writers;
 pub use calibration::{InVivoCalibration, calibration_rows};
+pub use relapse::{WithOther, relapse_cohort, relapse_design, relapse_kinetics};
 pub use writers::{EngraftmentWriter, SurvivalWriter, XenograftWriter};
 
 use serde::Deserialize;
@@ -135,6 +137,16 @@ pub struct RelapseParams {
     pub degrader: String,
     /// MEN1 mutant of the resistant clone.
     pub mutant: String,
+    /// Menin dependence of the non-MEN1 resistant clone.
+    pub other_menin_dependence: f64,
+    /// Expected pre-existing MEN1-mutant fraction at the start of therapy.
+    pub men1_initial_fraction: f64,
+    /// Expected pre-existing fraction of the other resistant clone.
+    pub other_initial_fraction: f64,
+    /// MEN1 mutations per division.
+    pub men1_mu_per_division: f64,
+    /// Other-resistance events per division.
+    pub other_mu_per_division: f64,
 }
 
 /// The in vivo parameter file.
