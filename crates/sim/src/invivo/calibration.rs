@@ -55,8 +55,8 @@ pub fn calibration_rows(
     let vc = volume_change(&xs, &g[1], last);
     rows.push(row(
         format!(
-            "MV4;11 xenograft volume reduction, {}, day 0 → {last}",
-            g[1]
+            "MV4;11 xenograft volume reduction, {} {} mg/kg daily {}, day 0 → {last}",
+            g[1], inv.xenograft.dose_mg_per_kg, inv.xenograft.route
         ),
         "seed 000 Table 2; invivo_clinical.csv (Borkin 2015)",
         "> 80 %",
@@ -68,7 +68,7 @@ pub fn calibration_rows(
     let n = vc.as_ref().map_or(0, |v| v.n);
     rows.push(row(
         format!("MV4;11 xenograft complete regressions, {}", g[1]),
-        "seed 000 Table 2 (\"complete regression in some mice\")",
+        "seed 000 Table 2: complete regression in some mice",
         "≥ 1 and < n",
         Some(1.0),
         Some(n.saturating_sub(1) as f64),
