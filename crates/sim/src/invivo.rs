@@ -147,6 +147,8 @@ pub struct RelapseParams {
     pub men1_mu_per_division: f64,
     /// Other-resistance events per division.
     pub other_mu_per_division: f64,
+    /// Degrader dose in the combination arm (mg once daily, 70 kg).
+    pub degrader_mg_per_day: f64,
 }
 
 /// The in vivo parameter file.

@@ -246,6 +246,17 @@ pub fn run(
     params_text: &str,
     seed: u64,
 ) -> Result<Files, SimError> {
+    Ok(run_with_calibration(scenario, params, params_text, seed)?.0)
+}
+
+/// As [`run`], also returning the calibration table written to
+/// `calibration.csv` (computed once).
+pub fn run_with_calibration(
+    scenario: &Scenario,
+    params: &Params,
+    params_text: &str,
+    seed: u64,
+) -> Result<(Files, Vec<calibration::CalibrationRow>), SimError> {
     let mut files = Files::new();
     let mut parts = StudyParts::default();
     let mut seeds: Vec<(String, u64)> = Vec::new();
@@ -423,7 +434,7 @@ pub fn run(
     });
     let json = serde_json::to_string_pretty(&info).map_err(|e| SimError::Writer(e.to_string()))?;
     files.insert("scenario.json".into(), (json + "\n").into_bytes());
-    Ok(files)
+    Ok((files, table))
 }
 
 fn study_toml(

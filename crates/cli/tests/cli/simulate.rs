@@ -382,9 +382,10 @@ fn simulated_in_vivo_studies_reproduce_the_calibration_targets() {
         .filter(|&r| {
             cal.cell(r, "target").contains("MV4;11 xenograft")
                 || cal.cell(r, "target").contains("MLL-AF9 median")
+                || cal.cell(r, "target").contains("MEN1-mutant relapses")
         })
         .collect();
-    assert_eq!(invivo.len(), 4);
+    assert_eq!(invivo.len(), 6);
     for r in invivo {
         assert_eq!(cal.cell(r, "pass"), "true", "{}", cal.cell(r, "target"));
     }

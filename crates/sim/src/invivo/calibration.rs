@@ -8,6 +8,8 @@
 //! | … complete regression in some mice | as above ("complete regression in two mice") | treated mice with no palpable tumour on the last day: ≥ 1 and < n |
 //! | MLL-AF9: median survival +≈ 45 % (MI-503) | seed 000 Table 2 [4] | `100 (median_T / median_C − 1)` of the true death days ([`median_survival_increase_pct`]), accepted 30–60 % |
 //! | MLL-AF9: median survival +≈ 70 % (MI-463) | seed 000 Table 2 [4] | as above, accepted 55–85 % |
+//! | ≈ 40 % (39 %) of relapses on menin-inhibitor monotherapy MEN1-mutant | clinical class summary (shared/reference); Perner 2023 | [`super::relapse_cohort`], revumenib alone, [`RELAPSE_PATIENTS`] patients, seed [`RELAPSE_SEED`]: % of relapses with ≥ 4 % mutant burden, accepted 30–50 % |
+//! | far fewer with mezigdomide added | seed 002 | MEN1 share with mezigdomide / alone, accepted < 0.5 |
 //!
 //! The tolerance of the survival rows is sampling error: with 10 mice per
 //! group the median death day has a relative SD of a few per cent (tempo
@@ -26,6 +28,12 @@ use super::{InVivoParams, SURVIVAL_GROUPS, survival, xenograft, xenograft_groups
 /// Mice per group of the calibration survival study (more than the
 /// scenario's 10, so that the medians carry little sampling error).
 pub const CALIBRATION_SURVIVAL_MICE: usize = 40;
+
+/// Patients per arm of the relapse rows.
+pub const RELAPSE_PATIENTS: usize = 300;
+
+/// Seed of the relapse cohort of the calibration rows.
+pub const RELAPSE_SEED: u64 = 5;
 
 /// The simulated studies behind the in vivo rows.
 #[derive(Debug, Clone)]
@@ -86,6 +94,36 @@ pub fn calibration_rows(
             "%",
         ));
     }
+    let (mono, combo) =
+        super::relapse_cohort(params, &inv.relapse, RELAPSE_PATIENTS, RELAPSE_SEED)?;
+    let (a, b) = (mono.pct_men1_of_relapses, combo.pct_men1_of_relapses);
+    rows.push(row(
+        format!(
+            "% MEN1-mutant relapses, {} alone ({} {})",
+            inv.relapse.menin_inhibitor, inv.relapse.line, inv.relapse.mutant
+        ),
+        "clinical class summary (39 %); Perner 2023",
+        "≈ 40 % (30–50)",
+        Some(30.0),
+        Some(50.0),
+        a,
+        "%",
+    ));
+    rows.push(row(
+        format!(
+            "% MEN1-mutant relapses with {} / alone",
+            inv.relapse.degrader
+        ),
+        "seed 002 (far fewer with mezigdomide)",
+        "< 0.5",
+        None,
+        Some(0.5),
+        match (a, b) {
+            (Some(a), Some(b)) if a > 0.0 => Some(b / a),
+            _ => None,
+        },
+        "fold",
+    ));
     Ok(InVivoCalibration {
         xenograft: xs,
         survival: surv,
@@ -104,7 +142,7 @@ mod tests {
         let inv = InVivoParams::bundled();
         for (xs, ss) in [(1, 101), (2, 102)] {
             let c = calibration_rows(&p, &pk, &inv, xs, ss).unwrap();
-            assert_eq!(c.rows.len(), 4);
+            assert_eq!(c.rows.len(), 6);
             for r in &c.rows {
                 assert!(
                     r.pass,

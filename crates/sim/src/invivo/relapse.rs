@@ -4,23 +4,22 @@
 //! with a lower menin dependence (`other_menin_dependence`; adaptive,
 //! menin-independent resistance such as the non-genetic relapses of
 //! Perner 2023, an assumption) — under revumenib alone or with
-//! mezigdomide ([`crate::cohort::standin_exposure`] gives the human
-//! doses). Target: ≈ 40 % (39 %) of relapses on menin-inhibitor
+//! mezigdomide at human doses ([`exposure`]). Target: ≈ 40 % (39 %) of relapses on menin-inhibitor
 //! monotherapy carry MEN1 mutations, far fewer with mezigdomide (seed 002;
 //! the clinical class summary in `invivo_readouts::calibration`).
 //!
-//! Status: not yet calibrated. With the bundled `invivo.toml` the MEN1
-//! mutant dominates relapses in both arms (≈ 95 % alone, ≈ 85 % with
-//! mezigdomide, 300 patients): the mezigdomide dose of
-//! [`crate::cohort::standin_exposure`] (1 mg daily, an assumption) barely
-//! touches the M327I clone. The row is therefore not in the calibration
-//! table yet.
+//! Calibration: the MEN1 mutation rate per division and the pre-existing
+//! MEN1-mutant fraction (`invivo.toml`) were lowered until ≈ 40 % of
+//! monotherapy relapses carry the mutation; with mezigdomide 1 mg daily
+//! the share falls to about a fifth (mezigdomide removes the program of
+//! the M327I clone by the IKZF1 route) — not tuned.
 
 use crate::SimError;
-use crate::cohort::{CohortDesign, CohortSummary, simulate_cohort, standin_exposure};
+use crate::cohort::{CohortDesign, CohortSummary, simulate_cohort};
 use crate::dynamics::{Kinetics, Rates};
 use crate::kinetics::LineKinetics;
 use crate::params::Params;
+use crate::pk::{Exposure, PkTable, Profile, Regimen, Route};
 
 use super::RelapseParams;
 
@@ -81,6 +80,37 @@ pub fn relapse_design(r: &RelapseParams, patients: usize) -> CohortDesign {
     d
 }
 
+/// Human exposure, compounds `[menin inhibitor, degrader]`, for `days`
+/// days: revumenib 163 mg q12h orally (AUGMENT-101 phase 2 dose with a
+/// strong CYP3A4 inhibitor, Issa 2025; 2.33 mg/kg for 70 kg) and, when
+/// `with_degrader`, the degrader at `degrader_mg_per_day` once daily
+/// orally (70 kg). Kinetics from the bundled `pk.toml`.
+pub fn exposure(
+    r: &RelapseParams,
+    with_degrader: bool,
+    days: usize,
+) -> Result<Exposure, crate::pk::PkError> {
+    let t = PkTable::bundled();
+    let mi = Regimen {
+        mg_per_kg: 163.0 / 70.0,
+        interval_h: 12.0,
+        n_doses: 2 * days,
+        route: Route::Oral,
+        start_h: 0.0,
+    };
+    let deg = Regimen::daily(
+        r.degrader_mg_per_day / 70.0,
+        Route::Oral,
+        if with_degrader { days } else { 0 },
+    );
+    Ok(Exposure {
+        profiles: vec![
+            Profile::new(t.get(&r.menin_inhibitor)?, &[mi])?,
+            Profile::new(t.get(&r.degrader)?, &[deg])?,
+        ],
+    })
+}
+
 /// Simulates the cohort on the menin inhibitor alone and with the degrader:
 /// (monotherapy, combination) summaries.
 pub fn relapse_cohort(
@@ -93,7 +123,7 @@ pub fn relapse_cohort(
     let design = relapse_design(r, patients);
     let days = design.horizon_days.ceil() as usize;
     let run = |mezi: bool| -> Result<CohortSummary, SimError> {
-        let e = standin_exposure(mezi, days).map_err(|e| SimError::InVivo(e.to_string()))?;
+        let e = exposure(r, mezi, days).map_err(|e| SimError::InVivo(e.to_string()))?;
         let (_, s) = simulate_cohort(&kin, &e, &design, seed)
             .map_err(|e| SimError::InVivo(e.to_string()))?;
         Ok(s)
