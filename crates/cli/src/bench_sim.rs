@@ -5,10 +5,12 @@
 //! exposure) and the time of a virtual patient cohort of resistance
 //! evolution (menin inhibitor alone and + mezigdomide).
 //!
-//! Driven by the stand-in kinetics `preclin_sim::kinetics_simple::EmaxLag`
-//! (an Emax model with a first-order lag), not by the cell mechanism; the
-//! printed relapse numbers illustrate the machinery and are not a
-//! calibration. Figures and the command are recorded in BENCHMARKS.md.
+//! By default driven by the real mechanism (`preclin_sim::invivo`: PK →
+//! free concentration → `LineKinetics` + cell loss, the bundled
+//! `invivo.toml`) and the mechanistic relapse cohort; `--standin` runs the
+//! earlier stand-in kinetics `preclin_sim::kinetics_simple::EmaxLag` (an
+//! Emax model with a first-order lag) for comparison. Figures and the
+//! command are recorded in BENCHMARKS.md.
 
 use std::time::Instant;
 
@@ -37,10 +39,92 @@ pub struct BenchSimArgs {
     /// Worker threads for the cohort (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Use the stand-in Emax-with-lag kinetics instead of the mechanism.
+    #[arg(long)]
+    standin: bool,
+}
+
+/// The benchmark on the real mechanism.
+fn run_mechanism(a: &BenchSimArgs) -> anyhow::Result<()> {
+    use preclin_sim::invivo::{InVivoParams, relapse_cohort, survival, xenograft};
+    let params = preclin_sim::params::Params::bundled();
+    let pk = PkTable::bundled();
+    let inv = InVivoParams::bundled();
+    println!(
+        "kinetics: the mechanism (PK → free concentration → LineKinetics + cell loss; bundled params.toml, pk.toml, invivo.toml)"
+    );
+    println!("master seed {}", a.seed);
+    let half = a.mice.div_ceil(2).max(1);
+    let t = Instant::now();
+    let xs = xenograft(&params, &pk, &inv, half, a.seed)?;
+    let dt = t.elapsed().as_secs_f64();
+    let n = xs.truth.len();
+    println!(
+        "xenograft (MV4;11, ~1e8 cells, {} days, MI-503 {} mg/kg daily i.p.): {n} mice implanted in {dt:.3} s = {:.0} mice/s (one thread)",
+        inv.xenograft.days,
+        inv.xenograft.dose_mg_per_kg,
+        n as f64 / dt
+    );
+    let last = inv.xenograft.days as f64;
+    for (g, day) in [("vehicle", 14.0), ("MI-503", last)] {
+        if let Some(v) = volume_change(&xs, g, day) {
+            println!(
+                "  calibration {g}: day-{day} mean volume change {:+.1} % (n = {}), complete regressions {}",
+                v.mean_change_pct, v.n, v.complete_regressions
+            );
+        }
+    }
+    let third = a.mice.div_ceil(3).max(1);
+    let t = Instant::now();
+    let ls = survival(&params, &pk, &inv, third, a.seed)?;
+    let dt = t.elapsed().as_secs_f64();
+    let n = ls.truth.len();
+    println!(
+        "leukaemia survival (MLL-AF9, 1e6 → 5e9 cells, ≤ {} days; vehicle / MI-503 / MI-463): {n} mice in {dt:.3} s = {:.0} mice/s (one thread)",
+        inv.survival.study_end_days,
+        n as f64 / dt
+    );
+    for g in ["MI-503", "MI-463"] {
+        match median_survival_increase_pct(&ls, "vehicle", g) {
+            Some(p) => {
+                println!("  calibration {g}: median survival increase {p:+.1} % (true death days)")
+            }
+            None => println!("  calibration {g}: median survival not reached in a group"),
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads.unwrap_or(0))
+        .build()?;
+    let t = Instant::now();
+    let (mono, combo) =
+        pool.install(|| relapse_cohort(&params, &inv.relapse, a.patients, a.seed))?;
+    let dt = t.elapsed().as_secs_f64();
+    println!(
+        "relapse cohort (MV4;11 + MEN1 {} + other clone, 365 days, revumenib ± mezigdomide): 2 × {} patients in {dt:.2} s ({} threads)",
+        inv.relapse.mutant,
+        a.patients,
+        pool.current_num_threads()
+    );
+    for (label, s) in [
+        ("revumenib alone", mono),
+        ("revumenib + mezigdomide", combo),
+    ] {
+        println!(
+            "  {label}: responded {}, relapsed {:.1} %, MEN1-mutant relapses {}",
+            s.responded,
+            s.pct_relapsing,
+            s.pct_men1_of_relapses
+                .map_or("—".into(), |p| format!("{p:.1} %")),
+        );
+    }
+    Ok(())
 }
 
 /// Runs the benchmark.
 pub fn run(a: BenchSimArgs) -> anyhow::Result<()> {
+    if !a.standin {
+        return run_mechanism(&a);
+    }
     let table = PkTable::bundled();
     let mi503 = table.get("MI-503")?;
     let mouse_mutations = vec![

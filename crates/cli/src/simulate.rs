@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use preclin_sim::params::{DEFAULT_TOML, Params, parse};
-use preclin_sim::scenario::{BUNDLED, bundled, run, write_dir};
+use preclin_sim::scenario::{BUNDLED, bundled, calibration_table, run_with_calibration, write_dir};
 
 /// Arguments of `preclin simulate`.
 #[derive(Debug, Args)]
@@ -52,16 +52,15 @@ pub fn run_simulate(a: SimulateArgs) -> anyhow::Result<()> {
         Some(p) => anyhow::anyhow!("{}: {e}", p.display()),
         None => anyhow::anyhow!("{e}"),
     })?;
+    let scenario = bundled(&a.scenario)?;
     if a.calibration {
-        let table = preclin_sim::calibration::table(&params)?;
+        let table = calibration_table(&scenario, &params)?;
         print!("{}", preclin_sim::calibration::to_csv(&table));
         return Ok(());
     }
-    let scenario = bundled(&a.scenario)?;
-    let files = run(&scenario, &params, &text, a.seed)?;
+    let (files, table) = run_with_calibration(&scenario, &params, &text, a.seed)?;
     let out = a.out.context("--out is required")?;
     write_dir(&files, &out)?;
-    let table = preclin_sim::calibration::table(&params)?;
     let pass = table.iter().filter(|r| r.pass).count();
     println!(
         "{}: {} files written to {} (scenario {}, seed {}); calibration {pass}/{} targets pass (calibration.csv)",

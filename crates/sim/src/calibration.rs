@@ -90,7 +90,7 @@ pub fn bliss_excess(
     Ok(sum / n)
 }
 
-fn row(
+pub(crate) fn row(
     target: String,
     source: &str,
     range: &str,

@@ -44,6 +44,7 @@
 //! | [`culture`] | the in vitro well / flask ODE (RK4), viability, GI50, colony capacity |
 //! | [`kinetics`] | [`kinetics::LineKinetics`]: `Kinetics` for a cell line + regimen + MEN1 clones |
 //! | [`calibration`] | published targets vs model values (all in vitro rows pass; tested) |
+//! | [`invivo`] | the in vivo studies on the real mechanism: PK → free concentration → [`kinetics::LineKinetics`] + cell loss; MV4;11 xenograft, MLL-AF9 survival, engraftment; in vivo calibration rows (`data/invivo.toml`) |
 //! | [`readouts`] | plates, combination blocks, qPCR, CFU, FCS + Gating-ML, each with truth |
 //! | [`scenario`] | bundled scenarios → a study folder with `study.toml`; [`scenario::ExperimentWriter`] for in vivo experiments |
 
@@ -57,6 +58,7 @@ pub mod population;
 
 pub mod calibration;
 pub mod culture;
+pub mod invivo;
 pub mod kinetics;
 pub mod mechanism;
 pub mod params;
@@ -84,6 +86,9 @@ pub enum SimError {
         /// The error.
         source: std::io::Error,
     },
+    /// An in vivo simulation failed (parameters, PK, population).
+    #[error("in vivo: {0}")]
+    InVivo(String),
     /// An instrument-file writer refused the data.
     #[error("{0}")]
     Writer(String),

@@ -19,7 +19,9 @@ use std::fmt::Write as _;
 
 use crate::SimError;
 use crate::calibration;
+use crate::invivo::{EngraftmentWriter, InVivoParams, SurvivalWriter, XenograftWriter};
 use crate::params::Params;
+use crate::pk::PkTable;
 use crate::readouts::Files;
 use crate::readouts::cfu::{self, CfuExperiment};
 use crate::readouts::combination::{self, Block};
@@ -72,7 +74,15 @@ pub struct Scenario {
     pub resistance: Option<ResistanceExperiment>,
     /// Further experiments (e.g. in vivo).
     pub extensions: Vec<Box<dyn ExperimentWriter>>,
+    /// In vivo parameters whose calibration rows join `calibration.csv`
+    /// (computed with the fixed seeds [`INVIVO_CALIBRATION_SEEDS`]).
+    pub invivo_calibration: Option<(InVivoParams, PkTable)>,
 }
+
+/// Seeds (xenograft, survival) of the in vivo calibration rows: fixed, so
+/// that the calibration table is a property of the parameters, not of the
+/// run's seed.
+pub const INVIVO_CALIBRATION_SEEDS: (u64, u64) = (1, 101);
 
 /// Names and descriptions of the bundled scenarios.
 pub const BUNDLED: [(&str, &str); 1] = [(
@@ -97,6 +107,8 @@ pub fn bundled(name: &str) -> Result<Scenario, SimError> {
 }
 
 fn mi503() -> Scenario {
+    let inv = InVivoParams::bundled();
+    let pk = PkTable::bundled();
     let lines: Vec<String> = ["MV4-11", "MOLM-13", "KOPN-8", "SEM", "MLL-AF9", "HEK293"]
         .map(String::from)
         .to_vec();
@@ -174,7 +186,21 @@ fn mi503() -> Scenario {
             ],
             hours: 168.0,
         }),
-        extensions: Vec::new(),
+        extensions: vec![
+            Box::new(XenograftWriter {
+                invivo: inv.clone(),
+                pk: pk.clone(),
+            }),
+            Box::new(SurvivalWriter {
+                invivo: inv.clone(),
+                pk: pk.clone(),
+            }),
+            Box::new(EngraftmentWriter {
+                invivo: inv.clone(),
+                pk: pk.clone(),
+            }),
+        ],
+        invivo_calibration: Some((inv, pk)),
     }
 }
 
@@ -195,6 +221,21 @@ fn push_unique(v: &mut Vec<String>, s: &str) {
     }
 }
 
+/// The calibration table of a scenario: the in vitro rows of `params` and,
+/// when the scenario has in vivo parameters, the in vivo rows (seeds
+/// [`INVIVO_CALIBRATION_SEEDS`]).
+pub fn calibration_table(
+    scenario: &Scenario,
+    params: &Params,
+) -> Result<Vec<calibration::CalibrationRow>, SimError> {
+    let mut table = calibration::table(params)?;
+    if let Some((inv, pk)) = &scenario.invivo_calibration {
+        let (xs, ss) = INVIVO_CALIBRATION_SEEDS;
+        table.extend(crate::invivo::calibration_rows(params, pk, inv, xs, ss)?.rows);
+    }
+    Ok(table)
+}
+
 /// Runs `scenario` with `params` and `seed`: every file of the study folder
 /// (relative path → bytes), including `study.toml`, `calibration.csv`,
 /// `params.toml` (`params_text`, the parameter file used) and
@@ -205,6 +246,17 @@ pub fn run(
     params_text: &str,
     seed: u64,
 ) -> Result<Files, SimError> {
+    Ok(run_with_calibration(scenario, params, params_text, seed)?.0)
+}
+
+/// As [`run`], also returning the calibration table written to
+/// `calibration.csv` (computed once).
+pub fn run_with_calibration(
+    scenario: &Scenario,
+    params: &Params,
+    params_text: &str,
+    seed: u64,
+) -> Result<(Files, Vec<calibration::CalibrationRow>), SimError> {
     let mut files = Files::new();
     let mut parts = StudyParts::default();
     let mut seeds: Vec<(String, u64)> = Vec::new();
@@ -366,7 +418,7 @@ pub fn run(
         "study.toml".into(),
         study_toml(scenario, params, &parts, seed)?.into_bytes(),
     );
-    let table = calibration::table(params)?;
+    let table = calibration_table(scenario, params)?;
     files.insert(
         "calibration.csv".into(),
         calibration::to_csv(&table).into_bytes(),
@@ -382,7 +434,7 @@ pub fn run(
     });
     let json = serde_json::to_string_pretty(&info).map_err(|e| SimError::Writer(e.to_string()))?;
     files.insert("scenario.json".into(), (json + "\n").into_bytes());
-    Ok(files)
+    Ok((files, table))
 }
 
 fn study_toml(
@@ -507,6 +559,10 @@ mod tests {
             "time_zero = [\"t0_72h_*.csv\"]",
             "normal_lines = [\"HEK293\"]",
             "kind = \"flow\"",
+            "kind = \"xenograft\"",
+            "kind = \"survival\"",
+            "kind = \"engraftment\"",
+            "name = \"MI-463\"",
         ] {
             assert!(t.contains(needle), "{needle} not in\n{t}");
         }
@@ -537,6 +593,7 @@ mod tests {
         let p = Params::bundled();
         let mut s = bundled("mi503").unwrap();
         s.plates.clear();
+        s.extensions.clear();
         s.extensions.push(Box::new(Dummy));
         let files = run(&s, &p, DEFAULT_TOML, 4).unwrap();
         assert!(files.contains_key("dummy.csv"));
