@@ -138,8 +138,15 @@ pub fn fmt_p(p: Option<f64>) -> String {
     }
 }
 
-/// A key number in words: `EC50 310 nM (95 % CI 250–400)`, `p = 0.005` for p-values.
-fn key_text(k: &KeyNumber) -> String {
+/// How many-fold a positive 95 % CI may span before it is called very wide
+/// (uninformative, as Prism calls such intervals): 1000-fold, three decades.
+const VERY_WIDE_FOLD: f64 = 1000.0;
+
+/// A key number in words: `EC50 310 nM (95 % CI 250–400)`, `p = 0.005` for p-values;
+/// a positive CI spanning more than [`VERY_WIDE_FOLD`] is printed as
+/// `(95 % CI very wide: l–u)` so an extrapolated potency does not read as a
+/// measurement.
+pub(crate) fn key_text(k: &KeyNumber) -> String {
     let unit = if k.unit.is_empty() {
         String::new()
     } else if k.unit == "%" {
@@ -156,8 +163,10 @@ fn key_text(k: &KeyNumber) -> String {
     let mut s = format!("{} {}{unit}", k.metric, fmt_sig(Some(v)));
     match (k.ci_lower, k.ci_upper) {
         (Some(l), Some(u)) if l.is_finite() && u.is_finite() => {
+            let wide = l > 0.0 && u / l > VERY_WIDE_FOLD;
             s.push_str(&format!(
-                " (95 % CI {}–{})",
+                " (95 % CI {}{}–{})",
+                if wide { "very wide: " } else { "" },
                 fmt_sig(Some(l)),
                 fmt_sig(Some(u))
             ));

@@ -165,6 +165,21 @@ fn number_formatting() {
     assert_eq!(fmt_sig(Some(0.0)), "0");
     assert_eq!(fmt_sig(Some(f64::INFINITY)), "—");
     assert_eq!(fmt_sig(None), "—");
+    let mut k = KeyNumber {
+        metric: "EC50".into(),
+        value: Some(51409.0),
+        ci_lower: Some(0.612),
+        ci_upper: Some(4.32e9),
+        unit: "nM".into(),
+        ..KeyNumber::default()
+    };
+    assert_eq!(
+        render::key_text(&k),
+        "EC50 51409 nM (95 % CI very wide: 0.612–4.32e9)"
+    );
+    k.ci_lower = Some(30000.0);
+    k.ci_upper = Some(90000.0);
+    assert_eq!(render::key_text(&k), "EC50 51409 nM (95 % CI 30000–90000)");
     assert_eq!(fmt_p(Some(0.004966)), "p = 0.0050");
     assert_eq!(fmt_p(Some(0.0228)), "p = 0.023");
     assert_eq!(fmt_p(Some(0.5)), "p = 0.50");
