@@ -20,17 +20,14 @@
 //! both medians are reached) and the arm's Kaplan–Meier median in days
 //! (`mean_effect2`).
 
-use preclin_sim::clonal::subseed;
-use preclin_sim::invivo_readouts::Arm;
 use preclin_sim::invivo_readouts::leukaemia::{LeukaemiaDesign, LeukaemiaSim, simulate_leukaemia};
 use preclin_sim::kinetics::LineKinetics;
 use preclin_sim::params::Params;
-use preclin_sim::pk::{Concentrations, Constant, Route};
+use preclin_sim::pk::Route;
 use preclin_stats::survival::{ConfType, SurvGroup, Weighting, kaplan_meier, logrank_test};
-use rayon::prelude::*;
 
 use super::common::{ArmSpec, PlanError, PowerRow};
-use super::xenograft::{PlanResult, VEHICLE, check_common, exposures};
+use super::xenograft::{PlanResult, VEHICLE, check_common, exposures, per_replicate};
 
 /// A survival power plan.
 #[derive(Debug, Clone)]
@@ -138,31 +135,22 @@ pub fn plan_survival(plan: &SurvivalPlan) -> Result<PlanResult, PlanError> {
     let max_n = *plan.n_grid.iter().max().unwrap_or(&2);
     let mut design = plan.design.clone();
     design.n_per_group = max_n;
-    let vehicle = Constant(vec![0.0]);
-    let per_rep: Vec<Result<Vec<Vec<Outcome>>, PlanError>> = (0..plan.reps)
-        .into_par_iter()
-        .map(|r| {
-            let mut kin = kin0.clone();
-            let mut arms = vec![Arm {
-                group: VEHICLE.into(),
-                exposure: &vehicle as &dyn Concentrations,
-            }];
-            for (l, t) in labels.iter().zip(&tabs) {
-                arms.push(Arm {
-                    group: l.clone(),
-                    exposure: t,
-                });
-            }
-            let sim = simulate_leukaemia(&mut kin, &arms, &design, subseed(plan.seed, r as u64))
+    let per_rep: Vec<Vec<Vec<Outcome>>> = per_replicate(
+        &kin0,
+        &labels,
+        &tabs,
+        plan.reps,
+        plan.seed,
+        |kin, arms, seed| {
+            let sim = simulate_leukaemia(kin, arms, &design, seed)
                 .map_err(|e| PlanError::Sim(e.to_string()))?;
             Ok(plan
                 .n_grid
                 .iter()
                 .map(|&n| analyse(&sim, max_n, n, labels.len()))
                 .collect())
-        })
-        .collect();
-    let per_rep = per_rep.into_iter().collect::<Result<Vec<_>, _>>()?;
+        },
+    )?;
     let mut rows = Vec::new();
     for (ai, label) in labels.iter().enumerate() {
         for (ni, &n) in plan.n_grid.iter().enumerate() {

@@ -141,6 +141,41 @@ pub(crate) fn check_common(n_grid: &[usize], reps: usize, alpha: f64) -> Result<
     Ok(())
 }
 
+/// Simulates `reps` studies in parallel — replicate r on the seed stream
+/// `subseed(seed, r)`, each from a fresh copy of `kin0`, with a vehicle
+/// group followed by one arm per (label, exposure) — and collects
+/// `run`'s result per replicate in replicate order, so the output does not
+/// depend on the thread count. The first error wins.
+pub(crate) fn per_replicate<T: Send>(
+    kin0: &LineKinetics,
+    labels: &[String],
+    tabs: &[Tabulated],
+    reps: usize,
+    seed: u64,
+    run: impl Fn(&mut LineKinetics, &[Arm], u64) -> Result<T, PlanError> + Sync,
+) -> Result<Vec<T>, PlanError> {
+    let vehicle = Constant(vec![0.0]);
+    (0..reps)
+        .into_par_iter()
+        .map(|r| {
+            let mut kin = kin0.clone();
+            let mut arms = vec![Arm {
+                group: VEHICLE.into(),
+                exposure: &vehicle as &dyn Concentrations,
+            }];
+            for (l, t) in labels.iter().zip(tabs) {
+                arms.push(Arm {
+                    group: l.clone(),
+                    exposure: t,
+                });
+            }
+            run(&mut kin, &arms, subseed(seed, r as u64))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
+}
+
 /// Per-arm exposures (hourly tables) of a compound over `days`.
 pub(crate) fn exposures(
     compound: &str,
@@ -258,31 +293,22 @@ pub fn plan_xenograft(plan: &XenograftPlan) -> Result<PlanResult, PlanError> {
     let max_n = *plan.n_grid.iter().max().unwrap_or(&2);
     let mut design = plan.design.clone();
     design.n_per_group = max_n;
-    let vehicle = Constant(vec![0.0]);
-    let per_rep: Vec<Result<Vec<Vec<ArmOutcome>>, PlanError>> = (0..plan.reps)
-        .into_par_iter()
-        .map(|r| {
-            let mut kin = kin0.clone();
-            let mut arms = vec![Arm {
-                group: VEHICLE.into(),
-                exposure: &vehicle as &dyn Concentrations,
-            }];
-            for (l, t) in labels.iter().zip(&tabs) {
-                arms.push(Arm {
-                    group: l.clone(),
-                    exposure: t,
-                });
-            }
-            let sim = simulate_xenograft(&mut kin, &arms, &design, subseed(plan.seed, r as u64))
+    let per_rep: Vec<Vec<Vec<ArmOutcome>>> = per_replicate(
+        &kin0,
+        &labels,
+        &tabs,
+        plan.reps,
+        plan.seed,
+        |kin, arms, seed| {
+            let sim = simulate_xenograft(kin, arms, &design, seed)
                 .map_err(|e| PlanError::Sim(e.to_string()))?;
             Ok(plan
                 .n_grid
                 .iter()
                 .map(|&n| analyse(&sim, n, &labels, plan.log_offset))
                 .collect())
-        })
-        .collect();
-    let per_rep = per_rep.into_iter().collect::<Result<Vec<_>, _>>()?;
+        },
+    )?;
     let mut rows = Vec::new();
     for (ai, label) in labels.iter().enumerate() {
         for (ni, &n) in plan.n_grid.iter().enumerate() {
