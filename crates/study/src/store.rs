@@ -645,7 +645,32 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 impl Store {
     /// Open (creating if needed) the store at `path`, set WAL, the busy
     /// timeout and foreign keys, and migrate it to [`SCHEMA_VERSION`].
+    ///
+    /// SQLite does not call the busy handler for every lock conflict while
+    /// a connection is being set up (switching a new file to WAL while
+    /// another process creates it returns "database is locked" at once), so
+    /// the whole setup is retried on a busy / locked error until
+    /// [`BUSY_TIMEOUT`] has passed.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let start = std::time::Instant::now();
+        loop {
+            match Self::open_once(path) {
+                Err(StoreError::Open {
+                    source: rusqlite::Error::SqliteFailure(e, _),
+                    ..
+                }) if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && start.elapsed() < BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Store, StoreError> {
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
             source,
