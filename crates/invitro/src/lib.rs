@@ -34,7 +34,8 @@
 //! | [`reader`] | plate-reader matrix exports and long readings → [`reader::RawPlate`] |
 //! | [`layout`] | plate maps and plate-level metadata |
 //! | [`normalize`](mod@normalize) | blank subtraction, % of vehicle, NCI-60 growth, GR |
-//! | [`qc`] | Z′, CV, edge effect, robust-z outliers |
+//! | [`qc`] | Z′, CV, edge effect |
+//! | [`outliers`] | replicate-group outliers: modified z with a pooled scale floor |
 //! | [`viability`] | wells → curves → fits, NCI / GR metrics, experiments, selectivity |
 //! | [`simulate`] | simulated readings with known truth, matrix-export writer |
 //! | [`export`] | CSV writers |
@@ -47,6 +48,7 @@ pub mod colony;
 pub mod export;
 pub mod layout;
 pub mod normalize;
+pub mod outliers;
 pub mod plate;
 pub mod qc;
 pub mod qpcr;

@@ -43,7 +43,7 @@
 //! not part of the well output.
 //!
 //! **Outliers.** Wells are flagged [`Flag::Outlier`] (never dropped, never
-//! excluded from means) by [`crate::qc::outlier_mask`] on the raw readings of
+//! excluded from means) by [`crate::outliers::replicate_outliers`] on the raw readings of
 //! each replicate group (same plate, role, compound, dose, unit, cell line).
 //!
 //! Wells that the layout does not define are not in the output. Every other

@@ -25,13 +25,11 @@
 //!   A Welch t-test (Welch 1947) compares the two sets. The plate is flagged
 //!   when |ratio − 1| > [`QcOptions::edge_tolerance`] (default 0.15) **or**
 //!   p < [`QcOptions::edge_alpha`] (default 0.05; `None` disables the test).
-//! - **Outliers**: within each replicate group (same plate, role, compound,
-//!   dose, unit, cell line) of ≥ [`OutlierRule::min_group_size`] wells with a
-//!   value, the modified z-score of Iglewicz & Hoaglin (1993),
-//!   z = (x − median)/(1.4826·MAD), flags wells with |z| > 3.5. When MAD = 0
-//!   the mean absolute deviation from the median is used instead,
-//!   z = (x − median)/(1.2533·MeanAD); when that is 0 too, all values are
-//!   equal and none is an outlier. Outliers are **flagged, never dropped**.
+//! - **Outliers**: wells whose raw reading deviates from its replicate
+//!   group's median by more than 3.5 robust SDs, the SD being the larger of
+//!   the group's own MAD-based scale and a scale pooled over the replicate
+//!   groups of similar signal on the same plate ([`crate::outliers`]).
+//!   Outliers are **flagged, never dropped**.
 //!
 //! A plate passes when Z′ ≥ [`QcOptions::min_z_prime`] (default 0.5) and,
 //! when configured, the vehicle CV and the edge check are within limits.
@@ -43,105 +41,11 @@ use serde::Serialize;
 use crate::layout::Role;
 use crate::normalize::{Flag, NormalizedWell};
 use crate::plate::Well;
-use preclin_stats::desc::{cv_percent as cv_pct, mad, mean, median, sd};
+use preclin_stats::desc::{cv_percent as cv_pct, mean, sd};
 use preclin_stats::ttest::welch as welch_t_test;
 
-/// Robust-z outlier rule.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct OutlierRule {
-    /// Flag wells with |modified z| above this (default 3.5).
-    pub max_robust_z: f64,
-    /// Smallest replicate group examined (default 3).
-    pub min_group_size: usize,
-}
-
-impl Default for OutlierRule {
-    fn default() -> Self {
-        OutlierRule {
-            max_robust_z: 3.5,
-            min_group_size: 3,
-        }
-    }
-}
-
-/// Consistency constant of the MAD for normal data: 1/Φ⁻¹(0.75).
-const MAD_SCALE: f64 = 1.4826;
-/// Consistency constant of the mean absolute deviation: √(π/2).
-const MEANAD_SCALE: f64 = 1.253_314;
-
-/// Modified z-scores (Iglewicz & Hoaglin 1993) of `values`:
-/// (x − median)/(1.4826·MAD), or (x − median)/(1.2533·MeanAD) when MAD = 0,
-/// or all 0 when every value equals the median. Empty input gives an empty
-/// vector.
-pub fn robust_z_scores(values: &[f64]) -> Vec<f64> {
-    let Some(med) = median(values) else {
-        return Vec::new();
-    };
-    let m = mad(values).unwrap_or(0.0);
-    let scale = if m > 0.0 {
-        MAD_SCALE * m
-    } else {
-        let dev: Vec<f64> = values.iter().map(|v| (v - med).abs()).collect();
-        MEANAD_SCALE * mean(&dev).unwrap_or(0.0)
-    };
-    values
-        .iter()
-        .map(|v| if scale > 0.0 { (v - med) / scale } else { 0.0 })
-        .collect()
-}
-
-/// Which of `values` are outliers by `rule` (all `false` for groups smaller
-/// than `rule.min_group_size`).
-pub fn outlier_mask(values: &[f64], rule: &OutlierRule) -> Vec<bool> {
-    if values.len() < rule.min_group_size.max(1) {
-        return vec![false; values.len()];
-    }
-    robust_z_scores(values)
-        .into_iter()
-        .map(|z| z.abs() > rule.max_robust_z)
-        .collect()
-}
-
-/// Replicate-group key: plate, role, compound, dose (bit pattern), unit,
-/// cell line.
-type GroupKey<'a> = (
-    &'a str,
-    Role,
-    Option<&'a str>,
-    Option<u64>,
-    Option<&'static str>,
-    Option<&'a str>,
-);
-
-fn group_key(w: &NormalizedWell) -> GroupKey<'_> {
-    (
-        &w.plate,
-        w.role,
-        w.compound.as_deref(),
-        w.dose.map(f64::to_bits),
-        w.dose_unit.map(|u| u.symbol()),
-        w.cell_line.as_deref(),
-    )
-}
-
-/// Outlier mask over `wells` by replicate group (see the module doc), using
-/// the raw readings; wells without a value are never outliers.
-pub fn replicate_outliers(wells: &[NormalizedWell], rule: &OutlierRule) -> Vec<bool> {
-    let mut groups: HashMap<GroupKey, Vec<usize>> = HashMap::new();
-    for (i, w) in wells.iter().enumerate() {
-        if w.raw.is_some() {
-            groups.entry(group_key(w)).or_default().push(i);
-        }
-    }
-    let mut out = vec![false; wells.len()];
-    for idx in groups.values() {
-        let vals: Vec<f64> = idx.iter().filter_map(|&i| wells[i].raw).collect();
-        for (&i, o) in idx.iter().zip(outlier_mask(&vals, rule)) {
-            out[i] = o;
-        }
-    }
-    out
-}
+use crate::outliers::{GroupKey, group_key};
+pub use crate::outliers::{OutlierRule, outlier_mask, replicate_outliers, robust_z_scores};
 
 /// Z′ factor from the max-signal and min-signal control readings (Zhang et
 /// al. 1999): 1 − 3(σ_max + σ_min)/|μ_max − μ_min|. `None` with fewer than 2
@@ -467,21 +371,5 @@ mod tests {
         assert!((z_prime(&pos, &neg).unwrap() - (1.0 - 21.0 / 90.0)).abs() < 1e-12);
         assert_eq!(z_prime(&pos, &[1.0]), None);
         assert_eq!(z_prime(&[1.0, 3.0], &[2.0, 2.0]), None);
-    }
-
-    #[test]
-    fn robust_z() {
-        let v = [10.0, 10.5, 9.5, 10.2, 9.8, 30.0];
-        let m = outlier_mask(&v, &OutlierRule::default());
-        assert_eq!(m, vec![false, false, false, false, false, true]);
-        // MAD = 0 falls back to the mean absolute deviation.
-        let v = [5.0, 5.0, 5.0, 5.0, 9.0];
-        let z = robust_z_scores(&v);
-        assert!((z[4] - 4.0 / (MEANAD_SCALE * 0.8)).abs() < 1e-9);
-        assert_eq!(robust_z_scores(&[2.0, 2.0, 2.0]), vec![0.0; 3]);
-        assert_eq!(
-            outlier_mask(&[1.0, 100.0], &OutlierRule::default()),
-            vec![false, false]
-        );
     }
 }
