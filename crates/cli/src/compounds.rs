@@ -82,6 +82,11 @@ pub struct CompoundsArgs {
     /// Molecular weight (g/mol) for mass units.
     #[arg(long, value_name = "G_PER_MOL")]
     pub mw: Option<f64>,
+    /// Drug exposure of the measurement in hours (e.g. 72): published
+    /// values from assays more than 1.5-fold shorter or longer are shown but
+    /// not judged.
+    #[arg(long, value_name = "HOURS")]
+    pub assay_hours: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
     pub format: FormatArg,
@@ -211,6 +216,7 @@ fn run_compare(
         ci_upper,
         unit,
         molecular_weight: a.mw,
+        assay_hours: a.assay_hours,
     };
     options.push(("measured".into(), format!("{value} {unit}")));
     let comparisons = compare_potency(table, &m);

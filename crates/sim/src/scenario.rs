@@ -307,6 +307,7 @@ pub fn run_with_calibration(
         if !normal_lines.is_empty() {
             let _ = writeln!(e, "normal_lines = {}", list(&normal_lines));
         }
+        let _ = writeln!(e, "assay_hours = {}", a.hours);
         parts.experiments.push(e);
     }
     for b in &scenario.combinations {

@@ -615,6 +615,11 @@ pub struct ViabilityOptions {
     /// Non-malignant lines (cell-line names or aliases).
     #[serde(default)]
     pub normal_lines: Vec<String>,
+    /// Drug exposure in hours (72 for a 72-h assay, 168 for 7 days): the
+    /// report compares potencies only with published values of a similar
+    /// assay length.
+    #[serde(default)]
+    pub assay_hours: Option<f64>,
     /// Curve fit.
     #[serde(default)]
     pub fit: FitOptions,
@@ -1561,6 +1566,14 @@ impl Validator<'_> {
                     }
                 }
                 o.normal_lines = normal;
+                if let Some(h) = o.assay_hours {
+                    if !(h.is_finite() && h > 0.0) {
+                        self.at(
+                            span.clone(),
+                            format!("options of {context}: assay_hours must be a positive number of hours, got {h}"),
+                        );
+                    }
+                }
                 self.fit_options(&o.fit, span, context);
                 ExperimentOptions::Viability(o)
             }

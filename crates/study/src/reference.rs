@@ -218,6 +218,15 @@ pub struct ReferenceRow {
 }
 
 impl ReferenceRow {
+    /// The assay length in hours stated in the row's `assay` or, failing
+    /// that, `dosing` text ([`assay_hours`]).
+    pub fn assay_hours(&self) -> Option<f64> {
+        self.assay
+            .as_deref()
+            .and_then(assay_hours)
+            .or_else(|| self.dosing.as_deref().and_then(assay_hours))
+    }
+
     /// True if `name` is one of the row's compound names (by key).
     pub fn is_compound(&self, name: &str) -> bool {
         let k = key(name);
@@ -722,6 +731,10 @@ pub struct MeasuredPotency {
     pub unit: ConcUnit,
     /// g/mol, for mass units.
     pub molecular_weight: Option<f64>,
+    /// Drug exposure of the assay in hours (72 for a 72-h assay), when
+    /// known: compared with the published assay length (see
+    /// [`compare_potency`]).
+    pub assay_hours: Option<f64>,
 }
 
 /// The outcome of one comparison.
@@ -814,6 +827,58 @@ fn published_unit(unit: Option<&str>, notes: &mut Vec<String>) -> Option<ConcUni
     Some(c)
 }
 
+/// The drug-exposure length, in hours, stated in an assay description:
+/// the first number followed by a time unit (`h`, `hr`, `hours`, `d`,
+/// `day`, `days`, with or without a space or hyphen: `72 h`, `72h`, `7d`,
+/// `7-day`, `7 days`). `None` when there is none.
+pub fn assay_hours(text: &str) -> Option<f64> {
+    let t = text.to_lowercase();
+    let b = t.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+                i += 1;
+            }
+            let Ok(n) = t[start..i].parse::<f64>() else {
+                continue;
+            };
+            let mut j = i;
+            while j < b.len() && (b[j] == b' ' || b[j] == b'-') {
+                j += 1;
+            }
+            let word: String = t[j..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect();
+            let factor = match word.as_str() {
+                "h" | "hr" | "hrs" | "hour" | "hours" => Some(1.0),
+                "d" | "day" | "days" => Some(24.0),
+                _ => None,
+            };
+            if let Some(f) = factor {
+                if n > 0.0 {
+                    return Some(n * f);
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// `72 h`, or `7 d (168 h)` for whole days of at least two.
+fn hours_text(h: f64) -> String {
+    let d = h / 24.0;
+    if h >= 48.0 && (d - d.round()).abs() < 1e-9 {
+        format!("{} d ({h} h)", d.round())
+    } else {
+        format!("{h} h")
+    }
+}
+
 /// Set a measured potency beside every published row of the same compound
 /// (any alias), cell line (any alias) and comparable metric, and apply the
 /// agreement rule of the module documentation. Rows come in table order.
@@ -868,6 +933,7 @@ pub fn compare_potency(table: &ReferenceTable, m: &MeasuredPotency) -> Vec<Poten
             ),
             None => (None, None),
         };
+        let lengths = m.assay_hours.zip(r.assay_hours());
         let verdict = match (measured_nm, punit, r.qualifier) {
             (_, _, Qualifier::Qualitative) => {
                 notes.push("published value is qualitative".to_string());
@@ -896,6 +962,19 @@ pub fn compare_potency(table: &ReferenceTable, m: &MeasuredPotency) -> Vec<Poten
                 }
             }
         };
+        let verdict = match lengths {
+            Some((mh, ph))
+                if mh.max(ph) / mh.min(ph) > 1.5 && verdict != Verdict::NotComparable =>
+            {
+                notes.push(format!(
+                    "assay length differs: measured {}, published {} (menin-inhibitor potency grows with exposure) — not judged; by the interval rule: {verdict}",
+                    hours_text(mh),
+                    hours_text(ph)
+                ));
+                Verdict::NotComparable
+            }
+            _ => verdict,
+        };
         out.push(PotencyComparison {
             reference: r.clone(),
             measured_nm,
@@ -910,6 +989,24 @@ pub fn compare_potency(table: &ReferenceTable, m: &MeasuredPotency) -> Vec<Poten
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assay_lengths_parse() {
+        assert_eq!(
+            assay_hours("MTT 7d (medium change + re-dosing day 4)"),
+            Some(168.0)
+        );
+        assert_eq!(assay_hours("CellTiter-Glo, 72 h"), Some(72.0));
+        assert_eq!(assay_hours("72h"), Some(72.0));
+        assert_eq!(assay_hours("7-day MTT"), Some(168.0));
+        assert_eq!(assay_hours("after 10 days"), Some(240.0));
+        assert_eq!(assay_hours("MOLM-13 96 hours"), Some(96.0));
+        assert_eq!(assay_hours("fluorescence polarization competition"), None);
+        assert_eq!(assay_hours("menin + MLL1 4-43 fragment"), None);
+        assert_eq!(assay_hours("0 h"), None);
+        assert_eq!(hours_text(72.0), "3 d (72 h)");
+        assert_eq!(hours_text(36.0), "36 h");
+    }
 
     #[test]
     fn values_parse() {

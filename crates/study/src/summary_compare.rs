@@ -8,7 +8,7 @@ use preclin_curve::units::ConcUnit;
 use preclin_report::study::{Agreement, Comparison, KeyNumber};
 use serde_json::Value;
 
-use crate::manifest::{ExperimentKind, Manifest};
+use crate::manifest::{ExperimentKind, ExperimentOptions, Manifest};
 use crate::reference::{
     MeasuredPotency, Qualifier, ReferenceRow, ReferenceTable, Table, Verdict, compare_potency,
 };
@@ -87,6 +87,10 @@ pub fn potency(
             ci_upper: v.ci_upper,
             unit,
             molecular_weight: m.compound(compound).and_then(|c| c.molecular_weight),
+            assay_hours: m.experiment(experiment).and_then(|e| match &e.options {
+                ExperimentOptions::Viability(o) => o.assay_hours,
+                _ => None,
+            }),
         };
         let mut found = compare_potency(table, &measured);
         let mut class_note = None;

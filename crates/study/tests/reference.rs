@@ -22,6 +22,7 @@ fn measured(
         ci_upper: ci.map(|c| c.1),
         unit: ConcUnit::NanoM,
         molecular_weight: None,
+        assay_hours: None,
     }
 }
 
@@ -415,4 +416,38 @@ fn agreement_rule_on_simulated_measurements() {
     // is above 570 whenever the estimate exceeds 570·e^{0.49}: P ≈ Φ((1.10−0.49)/0.25) ≈ 0.99
     assert!(less > 0.97, "less potent {less}");
     assert!(agree < 0.03, "agree {agree}");
+}
+
+/// A 72-h measurement beside the 7-day published GI50 is not judged; the
+/// same value measured at 7 days (or of unknown length) is.
+#[test]
+fn different_assay_lengths_are_not_judged() {
+    let t = ReferenceTable::bundled();
+    let mut m = measured(
+        &["MI-503"],
+        &["MV4;11"],
+        "IC50",
+        5000.0,
+        Some((3000.0, 9000.0)),
+    );
+    let seven: Vec<_> = compare_potency(&t, &m)
+        .into_iter()
+        .filter(|c| c.reference.table == Table::Seed)
+        .collect();
+    assert!(
+        matches!(seven[0].verdict, Verdict::LessPotent { .. }),
+        "{seven:?}"
+    );
+    m.assay_hours = Some(168.0);
+    let c = &compare_potency(&t, &m)[0];
+    assert!(matches!(c.verdict, Verdict::LessPotent { .. }));
+    m.assay_hours = Some(72.0);
+    let c = &compare_potency(&t, &m)[0];
+    assert_eq!(c.verdict, Verdict::NotComparable);
+    let note = c.notes.join("; ");
+    assert!(
+        note.contains("assay length differs: measured 3 d (72 h), published 7 d (168 h)"),
+        "{note}"
+    );
+    assert!(note.contains("less potent"), "{note}");
 }
