@@ -20,6 +20,7 @@ use std::fmt::Write as _;
 use crate::SimError;
 use crate::calibration;
 use crate::invivo::{EngraftmentWriter, InVivoParams, SurvivalWriter, XenograftWriter};
+use crate::invivo_readouts::combination::{CombinationParams, CombinationWriter};
 use crate::params::Params;
 use crate::pk::PkTable;
 use crate::readouts::Files;
@@ -198,6 +199,11 @@ fn mi503() -> Scenario {
             Box::new(EngraftmentWriter {
                 invivo: inv.clone(),
                 pk: pk.clone(),
+            }),
+            Box::new(CombinationWriter {
+                invivo: inv.clone(),
+                pk: pk.clone(),
+                design: CombinationParams::bundled(),
             }),
         ],
         invivo_calibration: Some((inv, pk)),
@@ -411,7 +417,10 @@ pub fn run_with_calibration(
         for l in &p.cell_lines {
             push_unique(&mut parts.cell_lines, l);
         }
-        parts.models.extend(p.models);
+        for m in &p.models {
+            // Two writers on one model (xenograft, combination) declare it once.
+            push_unique(&mut parts.models, m);
+        }
         parts.experiments.extend(p.experiments);
     }
     files.insert(
