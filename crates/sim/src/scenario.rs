@@ -548,6 +548,11 @@ mod tests {
             "flow_MOLM-13_FMO.fcs",
             "flow_gates.xml",
             "resistance.csv",
+            "invivo_synergy.csv",
+            "invivo_synergy_truth.csv",
+            "pdx_gates.xml",
+            "pdx_control_bone_marrow.fcs",
+            "pdx_flow_truth.csv",
             "calibration.csv",
             "scenario.json",
         ] {
@@ -572,9 +577,15 @@ mod tests {
             "kind = \"survival\"",
             "kind = \"engraftment\"",
             "name = \"MI-463\"",
+            "kind = \"invivo_synergy\"",
+            "combo = \"MI-503+venetoclax\"",
+            "name = \"pdx_flow\"",
+            "markers = [\"hCD45\"]",
         ] {
             assert!(t.contains(needle), "{needle} not in\n{t}");
         }
+        // The xenograft model is declared once although two writers use it.
+        assert_eq!(t.matches("name = \"MV4;11 xenograft\"\nkind").count(), 1);
         assert!(bundled("nope").is_err());
     }
 

@@ -37,7 +37,7 @@ fn synergylmm_and_invivosyn_find_the_simulated_synergy() {
         drug_b: g[2].clone(),
         combo: g[3].clone(),
     };
-    for seed in [1u64, 2, 3] {
+    for seed in [1u64, 2, 3, 4, 5, 6] {
         let sim = simulate(
             &Params::bundled(),
             &PkTable::bundled(),
@@ -70,7 +70,7 @@ fn synergylmm_and_invivosyn_find_the_simulated_synergy() {
         assert!(last.ci_upper.unwrap() < 1.0, "seed {seed}: {last:?}");
         assert!(last.p.unwrap() < 0.01);
         assert!(
-            (d - t.bliss_delta).abs() < 3.0 * se + 0.04,
+            (d - t.bliss_delta).abs() < 3.0 * se + 0.02,
             "seed {seed}: Δ {d} ± {se} vs {}",
             t.bliss_delta
         );
@@ -96,6 +96,12 @@ fn synergylmm_and_invivosyn_find_the_simulated_synergy() {
         );
         // Both CIs are tiny (strong synergy): compare on the log scale.
         let (e, tr) = (b.combination_index.ln(), t.invivosyn_bliss_ci.ln());
-        assert!((e - tr).abs() < 1.0, "seed {seed}: ln CI {e} vs {tr}");
+        eprintln!(
+            "seed {seed}: lmm Δ {d:.4} ± {se:.4} vs {:.4}; invivoSyn ln CI {e:.3} [{:.3}, {:.3}] vs {tr:.3}",
+            t.bliss_delta,
+            b.ci_lower.unwrap().ln(),
+            b.ci_upper.unwrap().ln()
+        );
+        assert!((e - tr).abs() < 0.8, "seed {seed}: ln CI {e} vs {tr}");
     }
 }

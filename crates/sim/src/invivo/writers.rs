@@ -173,5 +173,9 @@ mod tests {
         assert_eq!(surv.lines().count(), 31);
         let eng = String::from_utf8(files["engraftment.csv"].clone()).unwrap();
         assert!(eng.starts_with("mouse,group,day,tissue,hcd45_pct"));
+        // The engraftment writer also writes the PDX FCS files (3 mice × 2
+        // arms × 3 tissues + the control).
+        let fcs = files.keys().filter(|k| k.starts_with("pdx_")).count();
+        assert_eq!(fcs, 18 + 1 + 2, "{:?}", files.keys().collect::<Vec<_>>());
     }
 }

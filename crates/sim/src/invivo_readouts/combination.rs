@@ -28,7 +28,9 @@
 //! - Bliss `Δ = β_AB − β_A − β_B + β_C`, HSA `Δ = β_AB − min(β_A, β_B)`
 //!   (`< 0` synergy), combination index `CI = exp(Δ·t_last)`;
 //! - invivoSyn (Mao & Guo 2023): the AUC rate `a_g = 2[∫ln(V+1) − ln(V₀+1)s]/s²`
-//!   (trapezoid over the same visits), `S_g = exp((a_g − a_C)·t)`, Bliss
+//!   (trapezoid over every visit up to the endpoint, of the volume as
+//!   measured: caliper volume `3/π·V`, 0 when not palpable — invivoSyn keeps
+//!   zeros), `S_g = exp((a_g − a_C)·t)`, Bliss
 //!   `CI = S_AB/(S_A·S_B)`, `SS = 100·(S_A·S_B − S_AB)` at the analysis day.
 //!
 //! The realised per-mouse truth (starting volume, tempo, slope of ln true
@@ -153,9 +155,9 @@ pub struct ArmTruth {
     pub rate_per_day: f64,
     /// invivoSyn AUC rate (per day).
     pub auc_rate_per_day: f64,
-    /// Visit days the rates use.
+    /// Visit days the SynergyLMM rate uses (palpable, up to the endpoint).
     pub days: Vec<f64>,
-    /// Noise-free caliper-free volume at those days (mm³, V₀ = the median).
+    /// Noise-free true volume at those days (mm³, V₀ = the median).
     pub volumes_mm3: Vec<f64>,
     /// Mean over the arm's taken mice of the per-mouse slope of ln true
     /// volume (`None` when no mouse has one).
@@ -313,20 +315,24 @@ pub fn simulate(
     let mut truths = Vec::with_capacity(4);
     for (g, e) in groups.iter().zip(exps) {
         let logs = log_course(&mut kin, e, &design.visit_days);
-        // Visits at which the typical tumour is measured: palpable (caliper
-        // volume 3/π of the true one) and not yet past the endpoint.
+        // SynergyLMM: the visits at which the typical tumour is palpable (it
+        // drops zero volumes) up to the endpoint visit. invivoSyn: every visit
+        // up to the endpoint, as measured — caliper volume (3/π of the true
+        // one), 0 when nothing is palpable (it keeps zeros: ln(0 + 1) = 0).
         let (mut days, mut vols) = (Vec::new(), Vec::new());
+        let (mut auc_days, mut auc_vols) = (Vec::new(), Vec::new());
         for (d, l) in design.visit_days.iter().zip(&logs) {
             let v = x.v0_mm3 * l.exp();
             let caliper = v * 3.0 / std::f64::consts::PI;
-            if caliper >= xd.endpoint_mm3 && !days.is_empty() {
+            let palpable = v >= xd.palpable_mm3;
+            auc_days.push(*d);
+            auc_vols.push(if palpable { caliper } else { 0.0 });
+            if palpable {
                 days.push(*d);
                 vols.push(v);
-                break;
             }
-            if v >= xd.palpable_mm3 {
-                days.push(*d);
-                vols.push(v);
+            if caliper >= xd.endpoint_mm3 {
+                break;
             }
         }
         let ln_rtv: Vec<f64> = vols.iter().map(|v| (v / x.v0_mm3).ln()).collect();
@@ -339,7 +345,7 @@ pub fn simulate(
         truths.push(ArmTruth {
             group: g.clone(),
             rate_per_day: slope0(&days, &ln_rtv),
-            auc_rate_per_day: auc_rate(&days, &vols),
+            auc_rate_per_day: auc_rate(&auc_days, &auc_vols),
             days,
             volumes_mm3: vols,
             realised_mean_rate_per_day: (!realised.is_empty())
