@@ -23,7 +23,7 @@ mod relapse;
 mod writers;
 pub use calibration::{InVivoCalibration, calibration_rows};
 pub use relapse::{WithOther, relapse_cohort, relapse_design, relapse_kinetics};
-pub use writers::{EngraftmentWriter, SurvivalWriter, XenograftWriter};
+pub use writers::{EngraftmentWriter, PDX_MODEL, SurvivalWriter, XENOGRAFT_MODEL, XenograftWriter};
 
 use serde::Deserialize;
 

@@ -8,6 +8,8 @@
 //!   truth table;
 //! * (b) survival, (c) % hCD45 in blood, (d) relapse genotyping:
 //!   [`leukaemia`];
+//! * the four-arm in vivo combination on the mechanism: [`combination`];
+//! * PDX flow cytometry (FCS 3.1 hCD45 / mCD45 per tissue): [`pdx_flow`];
 //! * calibration quantities (volume change, regressions, median-survival
 //!   increase, MEN1-mutant relapses): [`calibration`].
 //!
@@ -35,7 +37,9 @@
 //!   the realised net rate, the MEN1-mutant fraction at the last visit.
 
 pub mod calibration;
+pub mod combination;
 pub mod leukaemia;
+pub mod pdx_flow;
 
 use preclin_invivo::simulate::{CaliperRow, HumaneEndpoint, caliper_csv_with_exits};
 use rand::SeedableRng;

@@ -20,6 +20,7 @@ use std::fmt::Write as _;
 use crate::SimError;
 use crate::calibration;
 use crate::invivo::{EngraftmentWriter, InVivoParams, SurvivalWriter, XenograftWriter};
+use crate::invivo_readouts::combination::{CombinationParams, CombinationWriter};
 use crate::params::Params;
 use crate::pk::PkTable;
 use crate::readouts::Files;
@@ -198,6 +199,11 @@ fn mi503() -> Scenario {
             Box::new(EngraftmentWriter {
                 invivo: inv.clone(),
                 pk: pk.clone(),
+            }),
+            Box::new(CombinationWriter {
+                invivo: inv.clone(),
+                pk: pk.clone(),
+                design: CombinationParams::bundled(),
             }),
         ],
         invivo_calibration: Some((inv, pk)),
@@ -412,7 +418,10 @@ pub fn run_with_calibration(
         for l in &p.cell_lines {
             push_unique(&mut parts.cell_lines, l);
         }
-        parts.models.extend(p.models);
+        for m in &p.models {
+            // Two writers on one model (xenograft, combination) declare it once.
+            push_unique(&mut parts.models, m);
+        }
         parts.experiments.extend(p.experiments);
     }
     files.insert(
@@ -540,6 +549,11 @@ mod tests {
             "flow_MOLM-13_FMO.fcs",
             "flow_gates.xml",
             "resistance.csv",
+            "invivo_synergy.csv",
+            "invivo_synergy_truth.csv",
+            "pdx_gates.xml",
+            "pdx_control_bone_marrow.fcs",
+            "pdx_flow_truth.csv",
             "calibration.csv",
             "scenario.json",
         ] {
@@ -564,9 +578,15 @@ mod tests {
             "kind = \"survival\"",
             "kind = \"engraftment\"",
             "name = \"MI-463\"",
+            "kind = \"invivo_synergy\"",
+            "combo = \"MI-503+venetoclax\"",
+            "name = \"pdx_flow\"",
+            "markers = [\"hCD45\"]",
         ] {
             assert!(t.contains(needle), "{needle} not in\n{t}");
         }
+        // The xenograft model is declared once although two writers use it.
+        assert_eq!(t.matches("name = \"MV4;11 xenograft\"\nkind").count(), 1);
         assert!(bundled("nope").is_err());
     }
 

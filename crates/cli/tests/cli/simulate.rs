@@ -390,3 +390,62 @@ fn simulated_in_vivo_studies_reproduce_the_calibration_targets() {
         assert_eq!(cal.cell(r, "pass"), "true", "{}", cal.cell(r, "target"));
     }
 }
+
+/// The in vivo combination and the PDX flow files of the scenario (engineer
+/// E, issue 8): `analyze` finds the mechanism's MI-503 × venetoclax Bliss
+/// synergy with SynergyLMM and invivoSyn, the truth inside or near their
+/// intervals, and recovers % hCD45 per tissue from the FCS files within
+/// sampling error of `pdx_flow_truth.csv`.
+#[test]
+fn simulated_combination_and_pdx_flow_are_analysed() {
+    let tmp = TempDir::new("simulate-combination");
+    let study = tmp.join("study");
+    simulate(&study, 1);
+    let out = tmp.join("out");
+    preclin([
+        "analyze",
+        study.join("study.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .ok();
+    let s = Csv::read(&out.join("invivo_synergy/invivo_synergy.csv"));
+    let t = Csv::read(&study.join("invivo_synergy_truth.csv"));
+    let truth = |q: &str| t.num(t.find(&["quantity"], &[q]), "value");
+    // SynergyLMM, Bliss, last day: synergy, CI covering exp(Δ·21).
+    let i = s.find(&["method", "null", "time"], &["synergylmm", "bliss", "21"]);
+    assert!(s.num(i, "ss_lower") > 0.0 && s.num(i, "p_value") < 0.001);
+    let ci = truth("bliss_combination_index");
+    assert!(
+        s.num(i, "ci_lower") <= ci && ci <= s.num(i, "ci_upper"),
+        "SynergyLMM CI [{}, {}] vs truth {ci}",
+        s.num(i, "ci_lower"),
+        s.num(i, "ci_upper")
+    );
+    // invivoSyn, Bliss: synergy, estimate within a factor e^0.8 of the truth.
+    let j = s.find(&["method", "null"], &["invivosyn", "bliss"]);
+    assert!(s.num(j, "ci_upper") < 1.0 && s.num(j, "ss_lower") > 0.0);
+    let r = (s.num(j, "combination_index") / truth("invivosyn_bliss_ci")).ln();
+    assert!(r.abs() < 0.8, "invivoSyn ln CI ratio {r}");
+
+    // PDX flow: % hCD45 per sample vs the true fraction.
+    let m = Csv::read(&out.join("pdx_flow/markers.csv"));
+    let p = Csv::read(&study.join("pdx_flow_truth.csv"));
+    let mut n = 0;
+    for r in 0..p.rows.len() {
+        let file = p.cell(r, "file");
+        if file == "pdx_control_bone_marrow.fcs" {
+            continue;
+        }
+        let k = m.find(
+            &["sample", "marker"],
+            &[file.trim_end_matches(".fcs"), "hCD45"],
+        );
+        let (est, tru) = (m.num(k, "percent_positive"), p.num(r, "true_pct"));
+        let q = tru / 100.0;
+        let se = 100.0 * (q * (1.0 - q) / p.num(r, "cd45_cells")).sqrt();
+        assert!((est - tru).abs() < 4.0 * se + 0.3, "{file}: {est} vs {tru}");
+        n += 1;
+    }
+    assert_eq!(n, 18);
+}

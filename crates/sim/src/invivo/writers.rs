@@ -4,6 +4,8 @@
 //! `[[experiments]]` blocks of `study.toml`.
 
 use crate::SimError;
+use crate::clonal::subseed;
+use crate::invivo_readouts::pdx_flow::{self, PdxFlowParams};
 use crate::params::Params;
 use crate::pk::PkTable;
 use crate::readouts::Files;
@@ -17,6 +19,10 @@ pub const XENOGRAFT_MODEL: &str = "MV4;11 xenograft";
 pub const LEUKAEMIA_MODEL: &str = "MLL-AF9 leukaemia";
 /// Name of the engraftment model in `study.toml`.
 pub const PDX_MODEL: &str = "PDX KMT2A-r (simulated)";
+
+/// Index of the PDX flow stream under the engraftment seed (far above the
+/// mouse indices of the engraftment study).
+pub const PDX_FLOW_STREAM: u64 = 1 << 32;
 
 fn put(files: &mut Files, name: &str, text: String) {
     files.insert(name.to_string(), text.into_bytes());
@@ -92,7 +98,8 @@ impl ExperimentWriter for SurvivalWriter {
     }
 }
 
-/// The engraftment study: % hCD45 in blood, vehicle vs MI-503.
+/// The engraftment study: % hCD45 in blood, vehicle vs MI-503, and the PDX
+/// flow cytometry files at its end ([`pdx_flow`]).
 #[derive(Debug, Clone)]
 pub struct EngraftmentWriter {
     /// In vivo parameters.
@@ -110,16 +117,24 @@ impl ExperimentWriter for EngraftmentWriter {
         let sim = engraftment(params, &self.pk, &self.invivo, seed)?;
         put(files, "engraftment.csv", sim.engraftment_csv());
         put(files, "engraftment_truth.csv", sim.truth_csv());
+        // PDX flow cytometry at the end of the study: FCS files per tissue of
+        // the first mice of each arm (own stream, so the files above do not
+        // change).
+        let fp = PdxFlowParams::bundled();
+        let flow = pdx_flow::write(&sim, &fp, subseed(seed, PDX_FLOW_STREAM), files)?;
         Ok(StudyParts {
             compounds: vec![e.compound.clone()],
             cell_lines: Vec::new(),
             models: vec![format!(
                 "[[models]]\nname = \"{PDX_MODEL}\"\nkind = \"pdx\"\nspecies = \"human\"\nkmt2a_fusion = \"KMT2A::MLLT3\"\n"
             )],
-            experiments: vec![format!(
-                "[[experiments]]\nname = \"engraftment\"\nkind = \"engraftment\"\ndescription = \"% hCD45 in blood, {} {} mg/kg once daily i.p. for {} days from day {} vs vehicle ({} kinetics stand in for the PDX; simulated)\"\nfiles = [\"engraftment.csv\"]\ncompounds = [\"{}\"]\ncell_lines = [\"{PDX_MODEL}\"]\n[experiments.options]\ncontrol = \"vehicle\"\nthreshold = 1\nlog_y = true\n",
-                e.compound, e.dose_mg_per_kg, e.treated_days, e.start_day, e.line, e.compound
-            )],
+            experiments: vec![
+                format!(
+                    "[[experiments]]\nname = \"engraftment\"\nkind = \"engraftment\"\ndescription = \"% hCD45 in blood, {} {} mg/kg once daily i.p. for {} days from day {} vs vehicle ({} kinetics stand in for the PDX; simulated)\"\nfiles = [\"engraftment.csv\"]\ncompounds = [\"{}\"]\ncell_lines = [\"{PDX_MODEL}\"]\n[experiments.options]\ncontrol = \"vehicle\"\nthreshold = 1\nlog_y = true\n",
+                    e.compound, e.dose_mg_per_kg, e.treated_days, e.start_day, e.line, e.compound
+                ),
+                flow.experiment_block(PDX_MODEL, &e.compound, fp.mice_per_group),
+            ],
         })
     }
 }
@@ -158,5 +173,9 @@ mod tests {
         assert_eq!(surv.lines().count(), 31);
         let eng = String::from_utf8(files["engraftment.csv"].clone()).unwrap();
         assert!(eng.starts_with("mouse,group,day,tissue,hcd45_pct"));
+        // The engraftment writer also writes the PDX FCS files (3 mice × 2
+        // arms × 3 tissues + the control).
+        let fcs = files.keys().filter(|k| k.starts_with("pdx_")).count();
+        assert_eq!(fcs, 18 + 1 + 2, "{:?}", files.keys().collect::<Vec<_>>());
     }
 }
